@@ -1,0 +1,3 @@
+from confmon.cli import main
+
+raise SystemExit(main())
