@@ -1,0 +1,204 @@
+"""Command line: `confmon` (monitor), `confmon demo`, `confmon sim`, `confmon ls`.
+
+Every failure a user can cause or meet (a bad flag, a wrong token, an unreachable host) ends in one
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from confmon.api.errors import ApiError, AuthFailed, Unavailable
+from confmon.config import TWILIO_BASE_URL, ConfigError, Connection, check_base_url, credentials_from_env
+
+EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage dump
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _rooms(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100000, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    connection = _Parser(add_help=False)
+    connection.add_argument("--base-url", default=TWILIO_BASE_URL, help=f"API base URL (default {TWILIO_BASE_URL})")
+    connection.add_argument("--account-sid", help="account SID (default: $TWILIO_ACCOUNT_SID)")
+
+    monitor = _Parser(add_help=False)
+    monitor.add_argument("--interval", type=_positive_float, default=2.0, help="seconds between polls (default 2)")
+    monitor.add_argument("--read-only", action="store_true", help="hide every key that changes a call")
+    monitor.add_argument("--audit-log", type=Path, help="where actions are recorded (default: user data dir)")
+
+    parser = _Parser(
+        prog="confmon",
+        parents=[connection, monitor],
+        description="Monitor and moderate live conferences. Credentials come from TWILIO_ACCOUNT_SID with "
+        "TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET, or a prompt; never from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = commands.add_parser("demo", parents=[monitor], help="monitor a simulated account (no credentials)")
+    demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
+    demo.add_argument("--rooms", type=_rooms, default=12, help="live rooms to keep (default 12)")
+
+    sim = commands.add_parser("sim", help="serve the simulated Twilio API on 127.0.0.1")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8089)
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--rooms", type=_rooms, default=12)
+    sim.add_argument("--account-sid", default=None, help="account SID to serve (default: a fixed demo SID)")
+    sim.add_argument("--auth-token", default=None, help="test token to accept (default: a random one, printed)")
+    sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+
+    ls = commands.add_parser("ls", parents=[connection], help="print the rooms once and exit")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.add_argument(
+        "--status", choices=["live", "init", "in-progress", "completed"], default="live",
+        help="which rooms (default live: init and in-progress)",
+    )
+    ls.add_argument("--participants", "-p", action="store_true", help="list each room's participants too")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sim":
+            return _run_sim(args)
+        if args.command == "ls":
+            return asyncio.run(_run_ls(args))
+        if args.command == "demo":
+            return _run_demo(args)
+        return _run_monitor(args)
+    except ConfigError as error:
+        return _fail(EXIT_USAGE, str(error))
+    except AuthFailed as error:
+        return _fail(EXIT_AUTH, f"authentication failed: {error}")
+    except Unavailable as error:
+        return _fail(EXIT_UNAVAILABLE, f"cannot reach the API: {error}")
+    except ApiError as error:
+        return _fail(EXIT_API, str(error))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"confmon: {message}", file=sys.stderr)
+    return code
+
+
+def _connection(args: argparse.Namespace) -> Connection:
+    return Connection(check_base_url(args.base_url), credentials_from_env(account_sid=args.account_sid))
+
+
+def _audit(args: argparse.Namespace, clock):
+    from confmon.audit import AuditLog, default_audit_path
+
+    return AuditLog(args.audit_log or default_audit_path(), clock=clock)
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    from confmon.backend import open_backend
+    from confmon.clock import SystemClock
+
+    connection = _connection(args)
+    asyncio.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
+    clock = SystemClock()
+    factory = open_backend(connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock)
+    return _run_app(factory, connection.credentials.account_sid, clock, args)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
+    from confmon.clock import SystemClock
+
+    clock = SystemClock()
+    factory = open_demo_backend(
+        seed=args.seed, rooms=args.rooms, clock=clock, audit=_audit(args, clock), read_only=args.read_only
+    )
+    return _run_app(factory, DEMO_ACCOUNT_SID, clock, args)
+
+
+def _run_app(factory, account_sid: str, clock, args: argparse.Namespace) -> int:
+    from confmon.ui.app import ConfmonApp
+
+    app = ConfmonApp(
+        factory, account_label=account_sid, clock=clock, interval=args.interval, read_only=args.read_only
+    )
+    app.run()
+    return app.return_code or 0
+
+
+async def _preflight(connection: Connection) -> None:
+    from confmon.api.client import ConferenceClient
+
+    async with _client(connection, ConferenceClient) as client:
+        await client.check()
+
+
+def _client(connection: Connection, client_class):
+    creds = connection.credentials
+    return client_class(
+        base_url=connection.base_url, account_sid=creds.account_sid, username=creds.username, password=creds.password
+    )
+
+
+async def _run_ls(args: argparse.Namespace) -> int:
+    from confmon.api.client import ConferenceClient
+    from confmon.model import ConferenceStatus
+
+    connection = _connection(args)
+    async with _client(connection, ConferenceClient) as client:
+        if args.status == "live":
+            snapshot = await client.sweep() if args.participants else None
+            rooms = list(snapshot.conferences) if snapshot else [
+                *await client.list_conferences(status=ConferenceStatus.IN_PROGRESS),
+                *await client.list_conferences(status=ConferenceStatus.INIT),
+            ]
+            participants = snapshot.participants if snapshot else {}
+        else:
+            rooms = await client.list_conferences(status=ConferenceStatus(args.status))
+            participants = {}
+            if args.participants:
+                for room in rooms:
+                    participants[room.sid] = tuple(await client.list_participants(room.sid))
+    from confmon.listing import render_json, render_table
+
+    print(render_json(rooms, participants, args.participants) if args.json else render_table(rooms, participants))
+    return 0
+
+
+def _run_sim(args: argparse.Namespace) -> int:
+    from confmon.backend import DEMO_ACCOUNT_SID
+    from confmon.sim.server import run_standalone
+
+    token = args.auth_token or secrets.token_hex(16)
+    return run_standalone(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        rooms=args.rooms,
+        account_sid=args.account_sid or DEMO_ACCOUNT_SID,
+        auth_token=token,
+        latency=args.latency,
+    )
+

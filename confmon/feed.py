@@ -1,0 +1,116 @@
+"""Runs the client into the store: one sweep at a time, forever, whatever the network does.
+
+A failed sweep becomes a health error in the store (the data stays on screen), and the next one
+waits longer, up to `max_backoff`. Only cancellation stops the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+from confmon.api.errors import ApiError, RateLimited
+from confmon.clock import Clock
+from confmon.model import Snapshot
+from confmon.sanitize import display_text
+from confmon.store import Changes, Store
+
+_MAX_MESSAGE = 240
+
+
+class SweepClient(Protocol):
+    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot: ...
+
+
+def _describe(error: BaseException) -> str:
+    # Some errors (a bare TimeoutError) have no message at all; their type still says something.
+    return display_text(str(error) or type(error).__name__, _MAX_MESSAGE)
+
+
+def _internal(error: BaseException) -> str:
+    text = str(error)
+    return display_text(f"internal error: {type(error).__name__}" + (f": {text}" if text else ""), _MAX_MESSAGE)
+
+
+class Poller:
+    def __init__(
+        self,
+        client: SweepClient,
+        store: Store,
+        clock: Clock,
+        *,
+        interval: float = 2.0,
+        on_changes: Callable[[Changes], None],
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._clock = clock
+        self._interval = interval
+        self._max_backoff = max(max_backoff, interval)
+        self._on_changes = on_changes
+        self._priority: tuple[str, ...] = ()
+        self._wake = asyncio.Event()
+        self._retry_after = 0.0
+
+    def set_priority(self, sids: Iterable[str]) -> None:
+        """Rooms the operator is looking at, most important first: the client fetches them first."""
+        self._priority = tuple(dict.fromkeys(sids))
+
+    def refresh_now(self) -> None:
+        """Cut the current wait short; a request made during a sweep starts the next one right after."""
+        self._wake.set()
+
+    @property
+    def next_delay(self) -> float:
+        """Seconds to wait after the sweep that just ended: the interval, doubled per consecutive failure."""
+        failures = self._store.health.failures
+        if not failures:
+            return self._interval
+        backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
+        return max(backoff, self._retry_after)
+
+    async def poll_once(self) -> Changes:
+        self._retry_after = 0.0
+        started = self._clock.now()
+        try:
+            snapshot = await self._client.sweep(priority=self._priority)
+            if not snapshot.taken_at:  # the store needs to know when the sweep ran
+                finished = self._clock.now()
+                snapshot = dataclasses.replace(snapshot, taken_at=finished, latency=finished - started)
+            return self._store.apply_snapshot(snapshot)
+        except (ApiError, OSError, TimeoutError) as error:
+            if isinstance(error, RateLimited) and error.retry_after:
+                self._retry_after = error.retry_after
+            return self._store.record_error(_describe(error))
+        except Exception as error:  # a bug in a dialect or the store must not stop the feed
+            return self._store.record_error(_internal(error))
+
+    async def run(self) -> None:
+        undelivered = Changes.empty
+        while True:
+            changes = undelivered | await self.poll_once()
+            undelivered = self._deliver(changes)
+            await self._wait(self.next_delay)
+
+    def _deliver(self, changes: Changes) -> Changes:
+        """Hand changes to the face; what it failed to take is returned, to go out with the next batch."""
+        if not changes:
+            return Changes.empty
+        try:
+            self._on_changes(changes)
+        except Exception as error:
+            return changes | self._store.record_error(_internal(error))
+        return Changes.empty
+
+    async def _wait(self, delay: float) -> None:
+        # Not wait_for: on Python 3.11 it can swallow a cancellation that races the wake-up,
+        # and the app would never stop this loop.
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        self._wake.clear()

@@ -1,0 +1,284 @@
+"""Twilio's conference rules (API 2010-04-01) over plain in-memory state.
+
+Every change is stamped with a time given by the caller, never read from a clock, so the same
+calls always produce the same state: the world passes the clock's time for API actions and the
+schedule's own times for traffic. Each change is also announced as a `WorldEvent`, numbered per
+conference, for whoever listens (status callbacks, later).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from confmon.clock import to_datetime
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus
+from confmon.sim.names import is_call_sid, is_conference_sid
+
+MAX_NAME_LENGTH = 128  # friendly names and labels alike
+
+
+class WorldError(Exception):
+    """A request the world refuses; the server turns it into Twilio's error body."""
+
+
+class NotFound(WorldError):
+    pass
+
+
+class Invalid(WorldError):
+    def __init__(self, message: str, code: int = 20001) -> None:
+        super().__init__(message)
+        self.code = code  # Twilio error code
+
+
+class EndReason(enum.StrEnum):
+    VIA_API = "conference-ended-via-api"
+    END_ON_EXIT_LEFT = "participant-with-end-conference-on-exit-left"
+    END_ON_EXIT_KICKED = "participant-with-end-conference-on-exit-kicked"
+    LAST_KICKED = "last-participant-kicked"
+    LAST_LEFT = "last-participant-left"
+
+
+@dataclass(frozen=True, slots=True)
+class WorldEvent:
+    """One change, as a conference status callback would report it."""
+
+    kind: str  # conference-start/-end, participant-join/-leave/-mute/-unmute/-hold/-unhold/-modify
+    conference: Conference  # the room after the change
+    participant: Participant | None  # the participant concerned, as they were after the change
+    sequence_number: int  # per conference, from 1
+    timestamp: float  # clock seconds
+
+
+@dataclass(slots=True)
+class Caller:
+    call_sid: str
+    from_: str
+    to: str
+    label: str | None = None
+    muted: bool = False
+    hold: bool = False
+    coaching: bool = False
+    call_sid_to_coach: str | None = None
+    start_conference_on_enter: bool = True
+    end_conference_on_exit: bool = False
+    joined: float = 0.0
+    updated: float = 0.0
+
+
+@dataclass(slots=True)
+class Room:
+    sid: str
+    friendly_name: str
+    region: str
+    created: float
+    updated: float
+    status: ConferenceStatus = ConferenceStatus.INIT
+    reason_conference_ended: EndReason | None = None
+    call_sid_ending_conference: str | None = None
+    callers: dict[str, Caller] = field(default_factory=dict)  # by call SID, in joining order
+    sequence: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.status is not ConferenceStatus.COMPLETED
+
+    def find(self, call_sid_or_label: str) -> Caller | None:
+        if is_call_sid(call_sid_or_label) and call_sid_or_label in self.callers:
+            return self.callers[call_sid_or_label]
+        return next((c for c in self.callers.values() if c.label == call_sid_or_label), None)
+
+
+class Rooms:
+    def __init__(self, account_sid: str) -> None:
+        self.account_sid = account_sid
+        self.listeners: list[Callable[[WorldEvent], None]] = []
+        self._by_sid: dict[str, Room] = {}
+        self._live_by_name: dict[str, Room] = {}  # Twilio allows one live room per friendly name
+
+    # -- reading
+
+    def __iter__(self) -> Iterator[Room]:
+        return iter(self._by_sid.values())
+
+    def get(self, sid: str) -> Room:
+        try:
+            return self._by_sid[sid]
+        except KeyError:
+            raise NotFound(sid) from None
+
+    def caller(self, room: Room, call_sid_or_label: str) -> Caller:
+        """A present participant; anyone who left, and everyone in a completed room, is gone."""
+        found = room.find(call_sid_or_label)
+        if found is None:
+            raise NotFound(call_sid_or_label)
+        return found
+
+    def live_named(self, friendly_name: str) -> Room | None:
+        return self._live_by_name.get(friendly_name)
+
+    @property
+    def live_count(self) -> int:
+        return len(self._live_by_name)
+
+    def conference_view(self, room: Room) -> Conference:
+        return Conference(
+            sid=room.sid,
+            account_sid=self.account_sid,
+            friendly_name=room.friendly_name,
+            status=room.status,
+            region=room.region,
+            date_created=to_datetime(room.created),
+            date_updated=to_datetime(room.updated),
+            reason_conference_ended=room.reason_conference_ended,
+            call_sid_ending_conference=room.call_sid_ending_conference,
+        )
+
+    def participant_view(self, room: Room, caller: Caller, *, present: bool = True) -> Participant:
+        return Participant(
+            call_sid=caller.call_sid,
+            conference_sid=room.sid,
+            status=ParticipantStatus.CONNECTED if present else ParticipantStatus.COMPLETE,
+            label=caller.label,
+            muted=caller.muted,
+            hold=caller.hold,
+            coaching=caller.coaching,
+            end_conference_on_exit=caller.end_conference_on_exit,
+            start_conference_on_enter=caller.start_conference_on_enter,
+            call_sid_to_coach=caller.call_sid_to_coach,
+            date_created=to_datetime(caller.joined),
+            date_updated=to_datetime(caller.updated),
+        )
+
+    # -- changing
+
+    def dial(self, conference: str, caller: Caller, at: float, *, new_sid: str, region: str) -> Room:
+        """Add a participant to a room named by SID, or by friendly name (opening it if none is live)."""
+        if is_conference_sid(conference):
+            room: Room | None = self.get(conference)
+            if not room.live:
+                raise Invalid(f"Conference {conference} is already completed")
+        else:
+            if len(conference) > MAX_NAME_LENGTH:
+                raise Invalid(f"Conference name must be at most {MAX_NAME_LENGTH} characters")
+            room = self.live_named(conference)
+        self._check_newcomer(room, caller)
+        if room is None:
+            room = self.open(new_sid, conference, region, at)
+        self._add(room, caller, at)
+        return room
+
+    def open(self, sid: str, friendly_name: str, region: str, at: float) -> Room:
+        """A new room, in `init` until someone with start_conference_on_enter joins."""
+        if friendly_name in self._live_by_name:
+            raise Invalid(f"A conference named {friendly_name!r} is already live")
+        room = Room(sid=sid, friendly_name=friendly_name, region=region, created=at, updated=at)
+        self._by_sid[sid] = self._live_by_name[friendly_name] = room
+        return room
+
+    def join(self, room: Room, caller: Caller, at: float) -> None:
+        if not room.live:
+            raise Invalid(f"Conference {room.sid} is already completed")
+        self._check_newcomer(room, caller)
+        self._add(room, caller, at)
+
+    def update(
+        self,
+        room: Room,
+        caller: Caller,
+        at: float,
+        *,
+        muted: bool | None = None,
+        hold: bool | None = None,
+        coaching: bool | None = None,
+        call_sid_to_coach: str | None = None,
+        end_conference_on_exit: bool | None = None,
+    ) -> None:
+        """Change what was given; each real change is one event (coaching and end-on-exit are `modify`)."""
+        if call_sid_to_coach is not None and coaching is None:
+            coaching = True  # Twilio: coaching defaults to true once there is a call to coach
+        if coaching:
+            self._check_coaching(room, caller.call_sid, call_sid_to_coach or caller.call_sid_to_coach)
+        kinds: list[str] = []
+        if muted is not None and muted != caller.muted:
+            caller.muted = muted
+            kinds.append("participant-mute" if muted else "participant-unmute")
+        if hold is not None and hold != caller.hold:
+            caller.hold = hold
+            kinds.append("participant-hold" if hold else "participant-unhold")
+        modified = False
+        if coaching is not None and coaching != caller.coaching:
+            caller.coaching, modified = coaching, True
+        target = (call_sid_to_coach or caller.call_sid_to_coach) if caller.coaching else None
+        if target != caller.call_sid_to_coach:
+            caller.call_sid_to_coach, modified = target, True
+        if end_conference_on_exit is not None and end_conference_on_exit != caller.end_conference_on_exit:
+            caller.end_conference_on_exit, modified = end_conference_on_exit, True
+        if modified:
+            kinds.append("participant-modify")
+        if kinds:
+            caller.updated = at
+        for kind in kinds:
+            self._emit(kind, room, caller, at)
+
+    def leave(self, room: Room, caller: Caller, at: float, *, kicked: bool) -> None:
+        """A participant hangs up or is removed; the room ends if they were its last or its end-on-exit."""
+        del room.callers[caller.call_sid]
+        caller.updated = at
+        self._emit("participant-leave", room, caller, at, present=False)
+        if caller.end_conference_on_exit:
+            reason = EndReason.END_ON_EXIT_KICKED if kicked else EndReason.END_ON_EXIT_LEFT
+            self.end(room, at, reason, caller.call_sid)
+        elif not room.callers:
+            self.end(room, at, EndReason.LAST_KICKED if kicked else EndReason.LAST_LEFT, caller.call_sid)
+
+    def end(self, room: Room, at: float, reason: EndReason, call_sid: str | None = None) -> None:
+        """Complete the room: everyone still in it drops out, and the resource stays readable."""
+        for caller in list(room.callers.values()):
+            del room.callers[caller.call_sid]
+            caller.updated = at
+            self._emit("participant-leave", room, caller, at, present=False)
+        room.status = ConferenceStatus.COMPLETED
+        room.reason_conference_ended = reason
+        room.call_sid_ending_conference = call_sid
+        room.updated = at
+        del self._live_by_name[room.friendly_name]
+        self._emit("conference-end", room, None, at)
+
+    # -- internals
+
+    def _check_newcomer(self, room: Room | None, caller: Caller) -> None:
+        if caller.label is not None:
+            if len(caller.label) > MAX_NAME_LENGTH:
+                raise Invalid(f"Label must be at most {MAX_NAME_LENGTH} characters")
+            if room is not None and room.find(caller.label) is not None:
+                raise Invalid(f"Label {caller.label!r} is already used in this conference", code=16025)
+        if caller.coaching:
+            if room is None:
+                raise Invalid("CallSidToCoach must name a participant of the conference")
+            self._check_coaching(room, caller.call_sid, caller.call_sid_to_coach)
+
+    @staticmethod
+    def _check_coaching(room: Room, coach: str, coached: str | None) -> None:
+        if coached is None or coached == coach or coached not in room.callers:
+            raise Invalid("CallSidToCoach must name another participant of the conference")
+
+    def _add(self, room: Room, caller: Caller, at: float) -> None:
+        caller.joined = caller.updated = at
+        room.callers[caller.call_sid] = caller
+        self._emit("participant-join", room, caller, at)
+        if room.status is ConferenceStatus.INIT and caller.start_conference_on_enter:
+            room.status = ConferenceStatus.IN_PROGRESS
+            room.updated = at
+            self._emit("conference-start", room, None, at)
+
+    def _emit(self, kind: str, room: Room, caller: Caller | None, at: float, *, present: bool = True) -> None:
+        room.sequence += 1  # counted even unheard, so numbering never depends on who listens
+        if not self.listeners:
+            return
+        participant = self.participant_view(room, caller, present=present) if caller else None
+        event = WorldEvent(kind, self.conference_view(room), participant, room.sequence, at)
+        for listener in self.listeners:
+            listener(event)

@@ -1,0 +1,235 @@
+"""Seeded background life for the world: the afternoon so far, then rooms that come, change and go.
+
+Determinism: every happening is a scheduled event at an absolute time, and events run in
+(time, scheduling order). Each room draws from its own RNG, seeded from (seed, room number),
+and the spawner from another, so what happens at time t depends only on the seed, t and the
+API actions made before t, never on how often `run_until` is called. API actions only change
+the rooms they touch: another room's future draws stay the same.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from random import Random
+
+from confmon.model import ConferenceStatus
+from confmon.sim import names
+from confmon.sim.rooms import Caller, EndReason, Room, Rooms
+
+TICK_MEAN = 12.0  # seconds between happenings in one room: ~1/s across a dozen rooms
+CLOSING_TICK_MEAN = 4.0  # a room that is winding down empties quickly
+INITIAL_REMAINING_MEAN = 600.0  # how long the rooms found at start still last, on average
+NEW_ROOM_LIFE = (240.0, 1500.0)  # seconds, for rooms opened later
+MAX_AGE = 5400.0  # the oldest room found at start is 90 minutes old
+HISTORY_SPAN = 3 * 86400.0  # completed rooms from the last three days, for Status=completed
+
+MUTED_SHARE = 0.3
+HOLD_SHARE = 0.06
+END_ON_EXIT_SHARE = 0.35  # rooms whose host ends the call for everyone on leaving
+COACHED_SHARE = 0.1
+WAITING_SHARE = 0.08  # rooms still in `init`: callers waiting for their host
+
+_HISTORY_REASONS = (
+    (EndReason.LAST_LEFT, 6),
+    (EndReason.END_ON_EXIT_LEFT, 3),
+    (EndReason.VIA_API, 1),
+    (EndReason.LAST_KICKED, 1),
+    (EndReason.END_ON_EXIT_KICKED, 1),
+)
+
+
+@dataclass(slots=True)
+class _Script:
+    """What traffic knows of one of its rooms; rooms opened through the API have none."""
+
+    rng: Random
+    closes_at: float  # from then on people only leave
+
+
+class Traffic:
+    def __init__(self, seed: int, rooms: Rooms, *, target_rooms: int, participants_per_room: tuple[int, int]) -> None:
+        self._seed = seed
+        self._rooms = rooms
+        self._target = target_rooms
+        self._fewest, self._most = participants_per_room
+        self._scripts: dict[str, _Script] = {}
+        self._queue: list[tuple[float, int, str | None]] = []  # (time, order, room SID or None to spawn)
+        self._order = 0
+        self._opened = 0  # rooms traffic has opened: numbers each room's RNG
+        self._spawner = Random(f"{seed}/spawn")
+        # Spawn often enough to refill ended rooms, so the live count hovers near the target.
+        mean_life = sum(NEW_ROOM_LIFE) / 2
+        self._spawn_mean = mean_life / (4 * target_rooms) if target_rooms else 0.0
+
+    def populate(self, now: float) -> None:
+        """The account as found at `now`: completed rooms from recent days, then live rooms of varied age."""
+        history = Random(f"{self._seed}/history")
+        for _ in range(self._target // 2):
+            self._past_room(history, now)
+        for _ in range(self._target):
+            self._found_room(now)
+        if self._target:
+            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), None)
+
+    def run_until(self, now: float) -> None:
+        while self._queue and self._queue[0][0] <= now:
+            at, _, sid = heapq.heappop(self._queue)
+            if sid is None:
+                self._spawn(at)
+            else:
+                self._tick(self._rooms.get(sid), at)
+
+    # -- building the afternoon
+
+    def _past_room(self, rng: Random, now: float) -> None:
+        created = now - rng.uniform(3600.0, HISTORY_SPAN)
+        duration = rng.uniform(300.0, 3600.0)
+        room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), created)
+        reasons, weights = zip(*_HISTORY_REASONS, strict=True)
+        reason = rng.choices(reasons, weights)[0]
+        ending = None if reason is EndReason.VIA_API else names.new_sid(rng, "CA")
+        self._rooms.end(room, created + duration, reason, ending)
+
+    def _found_room(self, now: float) -> None:
+        rng = self._next_rng()
+        created = now - rng.uniform(60.0, MAX_AGE)
+        room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), created)
+        waiting = rng.random() < WAITING_SHARE
+        count = rng.randint(self._fewest, self._most)
+        joins = [created, *sorted(rng.uniform(created, now) for _ in range(count - 1))]
+        if waiting:
+            for at in joins:
+                self._rooms.join(room, self._guest(rng, room, start=False), at)
+        else:
+            self._rooms.join(room, self._host(rng, room), joins[0])
+            coached = count >= 3 and rng.random() < COACHED_SHARE
+            for at in joins[1:-1] if coached else joins[1:]:
+                self._rooms.join(room, self._guest(rng, room), at)
+            if coached:
+                self._rooms.join(room, self._coach(rng, room), joins[-1])
+            self._settle(rng, room, now)
+        self._adopt(room, rng, closes_at=now + rng.expovariate(1 / INITIAL_REMAINING_MEAN), now=now)
+
+    def _settle(self, rng: Random, room: Room, now: float) -> None:
+        """Mutes and holds that happened since people joined."""
+        for caller in list(room.callers.values()):
+            muted, hold = rng.random() < MUTED_SHARE, rng.random() < HOLD_SHARE
+            if muted or hold:
+                at = rng.uniform(caller.joined, now)
+                self._rooms.update(room, caller, at, muted=muted or None, hold=hold or None)
+
+    # -- what happens later
+
+    def _spawn(self, at: float) -> None:
+        if self._rooms.live_count < self._target:
+            rng = self._next_rng()
+            room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), at)
+            if rng.random() < WAITING_SHARE:
+                self._rooms.join(room, self._guest(rng, room, start=False), at)
+            else:
+                self._rooms.join(room, self._host(rng, room), at)
+            self._adopt(room, rng, closes_at=at + rng.uniform(*NEW_ROOM_LIFE), now=at)
+        self._schedule(at + self._spawner.expovariate(1 / self._spawn_mean), None)
+
+    def _tick(self, room: Room, at: float) -> None:
+        script = self._scripts[room.sid]
+        if not room.live:  # ended through the API: its script simply stops
+            del self._scripts[room.sid]
+            return
+        rng, callers = script.rng, list(room.callers.values())
+        closing = at >= script.closes_at
+        if room.status is ConferenceStatus.INIT:
+            self._rooms.join(room, self._host(rng, room), at)
+        elif closing:
+            self._wind_down(rng, room, callers, at)
+        else:
+            self._happen(rng, room, callers, at)
+        if room.live:
+            self._schedule(at + rng.expovariate(1 / (CLOSING_TICK_MEAN if closing else TICK_MEAN)), room.sid)
+        else:
+            del self._scripts[room.sid]
+
+    def _wind_down(self, rng: Random, room: Room, callers: list[Caller], at: float) -> None:
+        hosts = [c for c in callers if c.end_conference_on_exit]
+        leaver = hosts[0] if hosts and rng.random() < 0.3 else rng.choice(callers)
+        self._rooms.leave(room, leaver, at, kicked=rng.random() < 0.1)
+
+    def _happen(self, rng: Random, room: Room, callers: list[Caller], at: float) -> None:
+        count = len(callers)
+        join = 0 if count >= self._most else 3 if count < self._fewest else 1
+        leave = 1 if count > 1 and count >= self._fewest else 0
+        choice = rng.choices(("join", "leave", "mute", "hold"), (join, leave, 4, 1))[0]
+        if choice == "join":
+            self._rooms.join(room, self._guest(rng, room), at)
+            return
+        # A host with end-on-exit stays until the room winds down, or the room would end early.
+        subject = rng.choice(callers)
+        if choice == "leave":
+            if not subject.end_conference_on_exit:
+                self._rooms.leave(room, subject, at, kicked=rng.random() < 0.05)
+        elif choice == "mute":
+            # Unmute whoever is picked muted; mute the unmuted less eagerly: about 30% stay muted.
+            if subject.muted or rng.random() < MUTED_SHARE / (1 - MUTED_SHARE):
+                self._rooms.update(room, subject, at, muted=not subject.muted)
+        elif subject.hold or rng.random() < 0.1:
+            self._rooms.update(room, subject, at, hold=not subject.hold)
+
+    # -- helpers
+
+    def _adopt(self, room: Room, rng: Random, *, closes_at: float, now: float) -> None:
+        self._scripts[room.sid] = _Script(rng, closes_at)
+        self._schedule(now + rng.expovariate(1 / TICK_MEAN), room.sid)
+
+    def _schedule(self, at: float, sid: str | None) -> None:
+        heapq.heappush(self._queue, (at, self._order, sid))
+        self._order += 1
+
+    def _next_rng(self) -> Random:
+        self._opened += 1
+        return Random(f"{self._seed}/room/{self._opened}")
+
+    def _free_name(self, rng: Random) -> str:
+        name = names.room_name(rng)
+        while self._rooms.live_named(name) is not None:
+            name = f"{names.room_name(rng)} ({rng.randint(2, 9)})"
+        return name
+
+    def _host(self, rng: Random, room: Room) -> Caller:
+        label = self._free_label(rng, room, rng.choice(names.HOST_LABELS))
+        return Caller(
+            call_sid=names.new_sid(rng, "CA"),
+            from_=names.phone_number(rng),
+            to=room.friendly_name,
+            label=label,
+            end_conference_on_exit=rng.random() < END_ON_EXIT_SHARE,
+        )
+
+    def _guest(self, rng: Random, room: Room, *, start: bool = True) -> Caller:
+        label, from_ = names.caller(rng)
+        return Caller(
+            call_sid=names.new_sid(rng, "CA"),
+            from_=from_,
+            to=room.friendly_name,
+            label=self._free_label(rng, room, label),
+            muted=rng.random() < MUTED_SHARE * 0.5,  # some join muted (listeners), more mute later
+            start_conference_on_enter=start,
+        )
+
+    def _coach(self, rng: Random, room: Room) -> Caller:
+        """A supervisor who whispers to one of the guests, heard by nobody else."""
+        coached = rng.choice([c for c in room.callers.values() if not c.end_conference_on_exit])
+        return Caller(
+            call_sid=names.new_sid(rng, "CA"),
+            from_=names.phone_number(rng),
+            to=room.friendly_name,
+            label=self._free_label(rng, room, rng.choice(names.COACH_LABELS)),
+            coaching=True,
+            call_sid_to_coach=coached.call_sid,
+        )
+
+    @staticmethod
+    def _free_label(rng: Random, room: Room, label: str) -> str:
+        while room.find(label) is not None:
+            label = f"{label}-{rng.randint(2, 99)}"
+        return label

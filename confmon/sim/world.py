@@ -1,0 +1,167 @@
+"""The simulated account: seeded, driven by an injected clock, changed by API actions.
+
+Reads show the world as of the last `advance` or action: the server advances to the clock once
+per request, so one response is consistent and a frozen clock means a frozen world. Actions
+advance first, so they always happen after everything scheduled up to their time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+from typing import Literal
+
+from confmon.clock import Clock
+from confmon.model import Conference, Participant
+from confmon.sim import names
+from confmon.sim.rooms import Caller, EndReason, Invalid, NotFound, Rooms, WorldError, WorldEvent
+from confmon.sim.traffic import Traffic
+
+__all__ = ["Invalid", "NotFound", "World", "WorldError", "WorldEvent"]
+
+
+class World:
+    def __init__(
+        self,
+        seed: int,
+        clock: Clock,
+        account_sid: str,
+        *,
+        target_rooms: int = 12,
+        participants_per_room: tuple[int, int] = (2, 9),
+        traffic: bool = True,
+    ) -> None:
+        fewest, most = participants_per_room
+        if not 1 <= fewest <= most or target_rooms < 0:
+            raise ValueError("need 0 <= target_rooms and 1 <= fewest <= most participants per room")
+        self.clock = clock
+        self.account_sid = account_sid
+        self._rooms = Rooms(account_sid)
+        self.listeners: list[Callable[[WorldEvent], None]] = self._rooms.listeners
+        self._ids = Random(f"{seed}/api")  # API actions draw their SIDs apart from traffic's streams
+        self._now = clock.now()
+        self._traffic = Traffic(
+            seed, self._rooms, target_rooms=target_rooms, participants_per_room=participants_per_room
+        )
+        self._traffic.populate(self._now)
+        self._moving = traffic
+
+    @property
+    def now(self) -> float:
+        """The time the world has reached."""
+        return self._now
+
+    def advance(self, now: float) -> None:
+        """Play scheduled traffic up to `now`; never goes back, and does nothing without traffic."""
+        if now <= self._now:
+            return
+        if self._moving:
+            self._traffic.run_until(now)
+        self._now = now
+
+    # -- reading
+
+    def conferences(self) -> list[Conference]:
+        """Every room ever seen, live or completed, in order of creation."""
+        return [self._rooms.conference_view(room) for room in self._rooms]
+
+    def conference(self, sid: str) -> Conference:
+        return self._rooms.conference_view(self._rooms.get(sid))
+
+    def participants(self, conference_sid: str) -> list[Participant]:
+        """Who is in the room now, in joining order; nobody once it has completed."""
+        room = self._rooms.get(conference_sid)
+        return [self._rooms.participant_view(room, caller) for caller in room.callers.values()]
+
+    def participant(self, conference_sid: str, call_sid_or_label: str) -> Participant:
+        room = self._rooms.get(conference_sid)
+        return self._rooms.participant_view(room, self._rooms.caller(room, call_sid_or_label))
+
+    # -- acting (as the REST API does)
+
+    def create_participant(
+        self,
+        conference: str,
+        *,
+        from_: str,
+        to: str,
+        label: str | None = None,
+        muted: bool = False,
+        hold: bool = False,
+        coaching: bool | None = None,
+        call_sid_to_coach: str | None = None,
+        start_conference_on_enter: bool = True,
+        end_conference_on_exit: bool = False,
+        region: str | None = None,
+    ) -> Participant:
+        """Dial someone into a room given by SID or friendly name; a name with no live room opens one."""
+        if not to:
+            raise Invalid("No 'To' number is specified", code=21201)
+        if not from_:
+            raise Invalid("'From' phone number is required", code=21213)
+        if region is not None and region not in names.REGIONS:
+            raise Invalid(f"Region must be one of {', '.join(names.REGIONS)}")
+        at = self._sync()
+        # Always draw both SIDs, so the ID stream advances the same whether or not a room opens.
+        room_sid, call_sid = names.new_sid(self._ids, "CF"), names.new_sid(self._ids, "CA")
+        caller = Caller(
+            call_sid=call_sid,
+            from_=from_,
+            to=to,
+            label=label,
+            muted=muted,
+            hold=hold,
+            # Twilio: coaching defaults to false unless there is a call to coach.
+            coaching=coaching if coaching is not None else call_sid_to_coach is not None,
+            call_sid_to_coach=call_sid_to_coach,
+            start_conference_on_enter=start_conference_on_enter,
+            end_conference_on_exit=end_conference_on_exit,
+        )
+        room = self._rooms.dial(conference, caller, at, new_sid=room_sid, region=region or "us1")
+        return self._rooms.participant_view(room, caller)
+
+    def update_participant(
+        self,
+        conference_sid: str,
+        call_sid_or_label: str,
+        *,
+        muted: bool | None = None,
+        hold: bool | None = None,
+        coaching: bool | None = None,
+        call_sid_to_coach: str | None = None,
+        end_conference_on_exit: bool | None = None,
+    ) -> Participant:
+        at = self._sync()
+        room = self._rooms.get(conference_sid)
+        caller = self._rooms.caller(room, call_sid_or_label)
+        self._rooms.update(
+            room,
+            caller,
+            at,
+            muted=muted,
+            hold=hold,
+            coaching=coaching,
+            call_sid_to_coach=call_sid_to_coach,
+            end_conference_on_exit=end_conference_on_exit,
+        )
+        return self._rooms.participant_view(room, caller)
+
+    def remove_participant(
+        self, conference_sid: str, call_sid_or_label: str, reason: Literal["kicked", "left"] = "kicked"
+    ) -> None:
+        """A kick through the API, or (for tests) the caller hanging up."""
+        at = self._sync()
+        room = self._rooms.get(conference_sid)
+        self._rooms.leave(room, self._rooms.caller(room, call_sid_or_label), at, kicked=reason == "kicked")
+
+    def end_conference(self, sid: str) -> Conference:
+        """End a live room for everyone; ending a completed one changes nothing."""
+        at = self._sync()
+        room = self._rooms.get(sid)
+        if room.live:
+            self._rooms.end(room, at, EndReason.VIA_API)
+        return self._rooms.conference_view(room)
+
+    def _sync(self) -> float:
+        self.advance(self.clock.now())
+        return self._now

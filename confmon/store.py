@@ -1,0 +1,521 @@
+"""The single truth on screen: rooms and their members, reconciled from polls and action outcomes.
+
+Sources hand the store plain model objects (a Snapshot, an error message, an Outcome); each call
+returns the Changes it made so faces redraw only what moved. The store keeps what left visible for
+a while (greyed by the UI), then `expire()` drops it. It does no I/O and reads time from the clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import ClassVar, Generic, TypeVar
+
+from confmon.clock import Clock
+from confmon.model import (
+    Action,
+    Conference,
+    ConferenceStatus,
+    Outcome,
+    OutcomeStatus,
+    Participant,
+    Snapshot,
+)
+
+MemberKey = tuple[str, str]  # (conference_sid, call_sid)
+TargetKey = tuple[str, str | None]  # a member, or a whole room when call_sid is None
+
+LEFT = "left"
+KICKED = "kicked"
+ROOM_ENDED = "room ended"
+ENDED = "ended"
+ENDED_BY_OPERATOR = "ended by operator"
+
+# What a confirmed action sets when the server returned no participant to take the state from.
+_FLAG_VALUES = {
+    Action.MUTE: ("muted", True),
+    Action.UNMUTE: ("muted", False),
+    Action.HOLD: ("hold", True),
+    Action.UNHOLD: ("hold", False),
+}
+
+K = TypeVar("K", bound=Hashable)
+
+
+class LogKind(enum.StrEnum):
+    INFO = "info"
+    ROOM = "room"  # started, ended, resumed
+    JOIN = "join"
+    LEAVE = "leave"
+    UPDATE = "update"  # someone muted, held, ... seen by a poll
+    ACTION = "action"  # an operator action's progress
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    at: float
+    kind: str
+    text: str  # plain text built from sanitized model strings; show it as Text, never markup
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    last_success_at: float | None = None
+    last_latency: float | None = None
+    last_error: str | None = None
+    error_since: float | None = None
+    failures: int = 0  # consecutive
+
+    def data_age(self, now: float) -> float | None:
+        return None if self.last_success_at is None else now - self.last_success_at
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    participant: Participant
+    joined_at: float  # first seen
+    last_changed: float
+    left_at: float | None = None
+    left_reason: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Room:
+    """One conference and everyone seen in it. Owned by the store: read, never write."""
+
+    conference: Conference
+    first_seen: float
+    last_changed: float
+    ended_at: float | None = None
+    ended_reason: str | None = None
+    _members: dict[str, Member] = field(default_factory=dict, repr=False)
+
+    @property
+    def members(self) -> Mapping[str, Member]:
+        return MappingProxyType(self._members)
+
+    @property
+    def participant_count(self) -> int:
+        return sum(1 for m in self._members.values() if m.left_at is None)
+
+    @property
+    def muted_count(self) -> int:
+        return sum(1 for m in self._members.values() if m.left_at is None and m.participant.muted)
+
+    @property
+    def name(self) -> str:
+        return self.conference.friendly_name or self.conference.sid
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one store call changed. Each key appears in at most one of added/updated/removed."""
+
+    rooms_added: tuple[str, ...] = ()
+    rooms_updated: tuple[str, ...] = ()
+    rooms_removed: tuple[str, ...] = ()
+    members_added: tuple[MemberKey, ...] = ()
+    members_updated: tuple[MemberKey, ...] = ()
+    members_removed: tuple[MemberKey, ...] = ()
+    log: tuple[LogEntry, ...] = ()
+    health_changed: bool = False
+
+    empty: ClassVar[Changes]
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.rooms_added or self.rooms_updated or self.rooms_removed
+            or self.members_added or self.members_updated or self.members_removed
+            or self.log or self.health_changed
+        )  # fmt: skip
+
+    def __or__(self, later: Changes) -> Changes:
+        """Both, as seen by a face that has applied neither: net effect per key, logs in order."""
+        if not later:
+            return self
+        if not self:
+            return later
+        merged = _ChangeSet()
+        merged.replay(self)
+        merged.replay(later)
+        return merged.freeze()
+
+
+Changes.empty = Changes()
+
+
+class _Op(enum.Enum):
+    ADDED = "added"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+class _KeyChanges(Generic[K]):
+    """Net effect per key: added+updated is added, added+removed is nothing (the face never saw it),
+    removed+added is updated (the face still shows the old row)."""
+
+    __slots__ = ("_ops",)
+
+    def __init__(self) -> None:
+        self._ops: dict[K, _Op] = {}
+
+    def add(self, key: K) -> None:
+        self._ops[key] = _Op.UPDATED if self._ops.get(key) is _Op.REMOVED else _Op.ADDED
+
+    def update(self, key: K) -> None:
+        if self._ops.get(key) is not _Op.ADDED:
+            self._ops[key] = _Op.UPDATED
+
+    def remove(self, key: K) -> None:
+        if self._ops.get(key) is _Op.ADDED:
+            del self._ops[key]
+        else:
+            self._ops[key] = _Op.REMOVED
+
+    def keys(self, op: _Op) -> tuple[K, ...]:
+        return tuple(key for key, seen in self._ops.items() if seen is op)
+
+
+class _ChangeSet:
+    """The mutable builder behind one Changes."""
+
+    def __init__(self) -> None:
+        self.rooms = _KeyChanges[str]()
+        self.members = _KeyChanges[MemberKey]()
+        self.log: list[LogEntry] = []
+        self.health_changed = False
+
+    def replay(self, changes: Changes) -> None:
+        for ops, added, updated, removed in (
+            (self.rooms, changes.rooms_added, changes.rooms_updated, changes.rooms_removed),
+            (self.members, changes.members_added, changes.members_updated, changes.members_removed),
+        ):
+            for key in removed:
+                ops.remove(key)
+            for key in added:
+                ops.add(key)
+            for key in updated:
+                ops.update(key)
+        self.log.extend(changes.log)
+        self.health_changed |= changes.health_changed
+
+    def freeze(self) -> Changes:
+        return Changes(
+            rooms_added=self.rooms.keys(_Op.ADDED),
+            rooms_updated=self.rooms.keys(_Op.UPDATED),
+            rooms_removed=self.rooms.keys(_Op.REMOVED),
+            members_added=self.members.keys(_Op.ADDED),
+            members_updated=self.members.keys(_Op.UPDATED),
+            members_removed=self.members.keys(_Op.REMOVED),
+            log=tuple(self.log),
+            health_changed=self.health_changed,
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class Store:
+    def __init__(self, clock: Clock, *, departed_retention: float = 20.0, ended_retention: float = 60.0) -> None:
+        self._clock = clock
+        self._departed_retention = departed_retention
+        self._ended_retention = ended_retention
+        self._rooms: dict[str, Room] = {}
+        self._pending: dict[TargetKey, Action] = {}
+        self._health = FeedHealth()
+        self._loaded = False
+        # Only departed members and ended rooms, so expire() costs what it removes, not the store size.
+        self._departed: dict[MemberKey, float] = {}
+        self._ended: dict[str, float] = {}
+        # When an operator action was confirmed: a sweep that began earlier cannot undo it.
+        self._settled: dict[TargetKey, float] = {}
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    @property
+    def rooms(self) -> Mapping[str, Room]:
+        return MappingProxyType(self._rooms)
+
+    def room(self, sid: str) -> Room | None:
+        return self._rooms.get(sid)
+
+    def member(self, conference_sid: str, call_sid: str) -> Member | None:
+        room = self._rooms.get(conference_sid)
+        return room._members.get(call_sid) if room else None
+
+    @property
+    def health(self) -> FeedHealth:
+        return self._health
+
+    @property
+    def pending(self) -> Mapping[TargetKey, Action]:
+        return MappingProxyType(self._pending)
+
+    def pending_for(self, conference_sid: str, call_sid: str | None = None) -> Action | None:
+        return self._pending.get((conference_sid, call_sid))
+
+    # ---- polls --------------------------------------------------------------------------------
+
+    def apply_snapshot(self, snapshot: Snapshot) -> Changes:
+        now = self._clock.now()
+        out = _ChangeSet()
+        narrate = self._loaded  # the first load is summed up in one line, not one per person
+        # A sweep's own timing, when it reports one, decides whether it predates an action.
+        started = snapshot.taken_at - snapshot.latency if snapshot.taken_at else None
+
+        listed: set[str] = set()
+        for conference in snapshot.conferences:
+            listed.add(conference.sid)
+            if self._is_stale((conference.sid, None), started):
+                continue
+            room = self._upsert_room(conference, now, out, narrate)
+            if room is None or room.ended_at is not None:
+                continue
+            participants = snapshot.participants.get(conference.sid)
+            if participants is not None:
+                self._reconcile_members(room, participants, started, now, out, narrate)
+
+        if snapshot.complete:
+            for sid, room in self._rooms.items():
+                if sid not in listed and room.ended_at is None:
+                    self._end_room(room, ENDED, None, now, out)
+
+        if not narrate:
+            self._loaded = True
+            people = sum(room.participant_count for room in self._rooms.values())
+            text = f"{_plural(len(self._rooms), 'room')}, {_plural(people, 'participant')} loaded"
+            out.log.append(LogEntry(now, LogKind.INFO, text))
+        old = self._health
+        if old.failures:
+            out.log.append(LogEntry(now, LogKind.INFO, f"poll recovered after {_plural(old.failures, 'failure')}"))
+        self._health = FeedHealth(last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency)
+        # Age and latency move on every poll and faces show them on their own tick; only a change
+        # of state (first data, an error cleared) is news, so an unchanged poll stays empty.
+        out.health_changed = old.last_success_at is None or old.failures > 0
+        return out.freeze()
+
+    def record_error(self, message: str) -> Changes:
+        now = self._clock.now()
+        old = self._health
+        out = _ChangeSet()
+        if message != old.last_error:  # a repeated failure is counted on the status bar, not logged again
+            out.log.append(LogEntry(now, LogKind.ERROR, f"poll failed: {message}"))
+        self._health = dataclasses.replace(
+            old,
+            last_error=message,
+            error_since=old.error_since if old.error_since is not None else now,
+            failures=old.failures + 1,
+        )
+        out.health_changed = True
+        return out.freeze()
+
+    def _is_stale(self, key: TargetKey, started: float | None) -> bool:
+        settled = self._settled.get(key)
+        if settled is None:
+            return False
+        if started is not None and started < settled:
+            return True
+        del self._settled[key]  # a sweep that began after the action has seen it: no guard needed
+        return False
+
+    def _upsert_room(self, conference: Conference, now: float, out: _ChangeSet, narrate: bool) -> Room | None:
+        sid = conference.sid
+        room = self._rooms.get(sid)
+        finished = conference.status is ConferenceStatus.COMPLETED
+        if room is None:
+            if finished:
+                return None  # never shown live; listing it would only add a row to expire
+            room = self._rooms[sid] = Room(conference, first_seen=now, last_changed=now)
+            out.rooms.add(sid)
+            if narrate:
+                out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} started"))
+            return room
+        if room.ended_at is not None:
+            if finished:
+                return room
+            room.ended_at = room.ended_reason = None  # the same sid is live again
+            del self._ended[sid]
+            room.conference, room.last_changed = conference, now
+            out.rooms.update(sid)
+            out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
+            return room
+        if finished:
+            self._end_room(room, conference.reason_conference_ended or ENDED, conference, now, out)
+        elif conference != room.conference:
+            room.conference, room.last_changed = conference, now
+            out.rooms.update(sid)
+        return room
+
+    def _reconcile_members(
+        self,
+        room: Room,
+        participants: Iterable[Participant],
+        started: float | None,
+        now: float,
+        out: _ChangeSet,
+        narrate: bool,
+    ) -> None:
+        sid = room.conference.sid
+        members = room._members
+        seen: set[str] = set()
+        changed = False
+        for participant in participants:
+            call_sid = participant.call_sid
+            seen.add(call_sid)
+            member = members.get(call_sid)
+            if member is not None and member.left_at is None and member.participant == participant:
+                continue  # the common case: nothing moved
+            if self._is_stale((sid, call_sid), started):
+                continue
+            key = (sid, call_sid)
+            if member is None:
+                members[call_sid] = Member(participant, joined_at=now, last_changed=now)
+                out.members.add(key)
+                if narrate:
+                    out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} joined {room.name}"))
+            elif member.left_at is not None:
+                members[call_sid] = Member(participant, member.joined_at, last_changed=now)
+                self._departed.pop(key, None)
+                out.members.update(key)
+                out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} is back in {room.name}"))
+            else:
+                members[call_sid] = dataclasses.replace(member, participant=participant, last_changed=now)
+                out.members.update(key)
+                if narrate:
+                    out.log.extend(_flag_changes(member.participant, participant, room.name, now))
+            changed = True
+
+        for call_sid, member in members.items():
+            if call_sid in seen or member.left_at is not None or self._is_stale((sid, call_sid), started):
+                continue
+            self._depart(room, member, LEFT, now, out)
+            out.log.append(LogEntry(now, LogKind.LEAVE, f"{member.participant.display_name} left {room.name}"))
+            changed = True
+
+        if changed:
+            room.last_changed = now
+            out.rooms.update(sid)  # its counts moved
+
+    def _depart(self, room: Room, member: Member, reason: str, now: float, out: _ChangeSet) -> None:
+        key = (room.conference.sid, member.participant.call_sid)
+        room._members[key[1]] = dataclasses.replace(member, left_at=now, left_reason=reason, last_changed=now)
+        self._departed[key] = now
+        out.members.update(key)
+
+    def _end_room(self, room: Room, reason: str, conference: Conference | None, now: float, out: _ChangeSet) -> None:
+        sid = room.conference.sid
+        if conference is None or conference.status is not ConferenceStatus.COMPLETED:
+            conference = dataclasses.replace(conference or room.conference, status=ConferenceStatus.COMPLETED)
+        room.conference, room.ended_at, room.ended_reason, room.last_changed = conference, now, reason, now
+        self._ended[sid] = now
+        for member in list(room._members.values()):
+            if member.left_at is None:
+                self._depart(room, member, ROOM_ENDED, now, out)
+        out.rooms.update(sid)
+        out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} ended" + ("" if reason == ENDED else f" ({reason})")))
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def apply_outcome(self, outcome: Outcome) -> Changes:
+        now = self._clock.now()
+        out = _ChangeSet()
+        target = outcome.target
+        key: TargetKey = (target.conference_sid, target.call_sid)
+        room = self._rooms.get(target.conference_sid)
+        member = room._members.get(target.call_sid) if room and target.call_sid else None
+        name = target.name or (member.participant.display_name if member else room.name if room else None)
+        headline = f"{outcome.action} {name or target.call_sid or target.conference_sid}"
+
+        if outcome.status is OutcomeStatus.PENDING:
+            self._pending[key] = outcome.action
+            out.log.append(LogEntry(now, LogKind.ACTION, f"{headline}…"))
+        else:
+            self._pending.pop(key, None)
+            if outcome.status is OutcomeStatus.FAILED:
+                out.log.append(LogEntry(now, LogKind.ERROR, f"{headline}: failed: {outcome.error or 'unknown error'}"))
+            else:
+                note = f" ({outcome.error})" if outcome.error else ""
+                out.log.append(LogEntry(now, LogKind.ACTION, f"{headline}: confirmed{note}"))
+                if self._confirm(outcome, room, member, now, out):
+                    self._settled[key] = now
+
+        # The row shows the pending word, or loses it.
+        if member is not None:
+            out.members.update((target.conference_sid, member.participant.call_sid))
+        if room is not None:
+            out.rooms.update(target.conference_sid)
+        return out.freeze()
+
+    def _confirm(
+        self, outcome: Outcome, room: Room | None, member: Member | None, now: float, out: _ChangeSet
+    ) -> bool:
+        """Apply a confirmed action to what is on screen; False when its target is no longer there."""
+        action = outcome.action
+        if action is Action.END:
+            if room is None or room.ended_at is not None:
+                return False
+            self._end_room(room, ENDED_BY_OPERATOR, outcome.conference, now, out)
+        elif room is None or member is None or member.left_at is not None:
+            return False
+        elif action is Action.KICK:
+            self._depart(room, member, KICKED, now, out)
+        else:
+            participant = outcome.participant
+            if participant is None:
+                flag, value = _FLAG_VALUES[action]
+                participant = dataclasses.replace(member.participant, **{flag: value})
+            room._members[member.participant.call_sid] = dataclasses.replace(
+                member, participant=participant, last_changed=now
+            )
+        room.last_changed = now
+        return True
+
+    # ---- time ---------------------------------------------------------------------------------
+
+    def expire(self) -> Changes:
+        now = self._clock.now()
+        out = _ChangeSet()
+        for sid, ended_at in list(self._ended.items()):
+            if now - ended_at >= self._ended_retention:
+                self._remove_room(sid, out)
+        for key, left_at in list(self._departed.items()):
+            room = self._rooms[key[0]]
+            # An ended room keeps its last members until the room itself goes.
+            if room.ended_at is None and now - left_at >= self._departed_retention:
+                del room._members[key[1]]
+                del self._departed[key]
+                self._forget(key)
+                out.members.remove(key)
+                out.rooms.update(key[0])
+        return out.freeze()
+
+    def _remove_room(self, sid: str, out: _ChangeSet) -> None:
+        room = self._rooms.pop(sid)
+        del self._ended[sid]
+        self._settled.pop((sid, None), None)
+        for call_sid in room._members:
+            key = (sid, call_sid)
+            self._departed.pop(key, None)
+            self._forget(key)
+            out.members.remove(key)
+        self._forget((sid, None))
+        out.rooms.remove(sid)
+
+    def _forget(self, key: TargetKey) -> None:
+        self._settled.pop(key, None)
+        self._pending.pop(key, None)  # an outcome that never came (its call was cancelled) goes with the row
+
+
+def _flag_changes(old: Participant, new: Participant, room: str, now: float) -> list[LogEntry]:
+    """Mute and hold changes someone else made, as the poll saw them."""
+    entries = []
+    for flag, on, off in (("muted", "muted", "unmuted"), ("hold", "put on hold", "taken off hold")):
+        before, after = getattr(old, flag), getattr(new, flag)
+        if before != after:
+            entries.append(LogEntry(now, LogKind.UPDATE, f"{new.display_name} {on if after else off} in {room}"))
+    return entries

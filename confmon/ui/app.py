@@ -1,0 +1,348 @@
+"""ConfmonApp: wiring of the panes, the keys and the sources. No I/O of its own.
+
+Data flows one way: the poller (and the moderator) produce Changes through the store; `_apply`
+coalesces them and at most one repaint per frame turns the store into rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+from textual.worker import Worker, WorkerState
+
+from confmon.backend import Backend, BackendFactory
+from confmon.clock import Clock, SystemClock
+from confmon.feed import Poller
+from confmon.model import Action, OutcomeStatus, Target
+from confmon.store import Changes, LogEntry, Room, Store
+from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable
+from confmon.ui.screens import ConfirmScreen, FilterBar, HelpScreen
+from confmon.ui.status import StatusBar
+
+# Write actions: the binding's action name -> what it asks the moderator to do.
+_PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
+_WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end"}
+# Rooms whose participants the poller fetches first: the selected one and those on screen.
+_PRIORITY_ROWS = 60
+
+
+class ConfmonApp(App[None]):
+    CSS_PATH = "confmon.tcss"
+    TITLE = "confmon"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("m", "mute", "Mute", id="mute", tooltip="Mute the selected participant"),
+        Binding("u", "unmute", "Unmute", id="unmute", tooltip="Unmute the selected participant"),
+        Binding("h", "hold", "Hold", id="hold", tooltip="Put the selected participant on hold, or take them off it"),
+        Binding("k", "kick", "Kick", id="kick", tooltip="Remove the selected participant (asks first)"),
+        Binding("e", "end", "End room", id="end", tooltip="End the selected room for everyone (asks first)"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter rooms by name"),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
+        Binding("tab", "focus_next", "Pane", id="pane", tooltip="Move between rooms, participants and events"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
+    ]
+
+    def __init__(
+        self,
+        open_backend: BackendFactory,
+        *,
+        account_label: str,
+        clock: Clock | None = None,
+        interval: float = 2.0,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__()
+        self.clock = clock or SystemClock()
+        self.store = Store(self.clock)
+        self.read_only = read_only
+        self.account_label = account_label
+        self.interval = interval
+        self.backend: Backend | None = None
+        self.poller: Poller | None = None
+        self.name_filter = ""
+        self._open_backend = open_backend
+        self._pending = Changes.empty
+        self._flush_scheduled = False
+        self._note = ""
+
+    # ---- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rooms-pane"):
+            yield FilterBar()
+            yield RoomsTable(id="rooms")
+        with Horizontal(id="lower"):
+            yield ParticipantsTable(id="participants")
+            yield EventLog(id="events")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#rooms-pane").border_title = "Rooms"
+        self.query_one("#participants").border_title = "Participants"
+        self.query_one("#events").border_title = "Events"
+        self.query_one(FilterBar).display = False
+        self.rooms.focus()
+        self._render_status()
+        self._run_feed()
+        self.set_interval(1.0, self._tick, name="tick")
+
+    @property
+    def rooms(self) -> RoomsTable:
+        return self.query_one(RoomsTable)
+
+    @property
+    def participants(self) -> ParticipantsTable:
+        return self.query_one(ParticipantsTable)
+
+    # ---- sources ------------------------------------------------------------------------------
+
+    @work(group="feed", exclusive=True, exit_on_error=False)
+    async def _run_feed(self) -> None:
+        self.backend = await self._open_backend()
+        self.poller = Poller(
+            self.backend.client, self.store, self.clock, interval=self.interval, on_changes=self._apply
+        )
+        self._schedule_flush()
+        await self.poller.run()
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            await self.backend.aclose()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes visible: on the status bar and in the log."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            message = f"{event.worker.group} failed: {type(error).__name__}: {error}"
+            self._note = message
+            self._show_log([LogEntry(self.clock.now(), "error", message)])
+            self._render_status()
+
+    def _tick(self) -> None:
+        # A timer callback that raises kills a Textual app: nothing may escape from here.
+        try:
+            self._apply(self.store.expire())
+            self._schedule_flush()
+        except Exception as error:  # noqa: BLE001 - shown, not swallowed
+            self._note = f"tick failed: {error}"
+
+    # ---- changes -> screen --------------------------------------------------------------------
+
+    def _apply(self, changes: Changes) -> None:
+        if changes:
+            self._pending = self._pending | changes
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.call_later(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        changes, self._pending = self._pending, Changes.empty
+        self._show_log(changes.log)
+        now = self.clock.now()
+        self.rooms.show(self.store, now, self.name_filter)
+        self._render_participants(now)
+        self._render_titles()
+        self._render_status()
+        self.refresh_bindings()
+        self._tell_priority()
+
+    def _show_log(self, entries: Iterable[LogEntry]) -> None:
+        self.query_one(EventLog).add(entries)
+
+    def _render_participants(self, now: float | None = None) -> None:
+        self.participants.show(self.store, self.selected_room, self.clock.now() if now is None else now)
+
+    def _render_titles(self) -> None:
+        shown, total = self.rooms.row_count, len(self.store.rooms)
+        counted = f"{shown}/{total}" if self.name_filter else str(total)
+        title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
+        self.query_one("#rooms-pane").border_title = Text(title)
+        room = self.selected_room
+        self.participants.border_title = Text(
+            f"Participants · {room.conference.friendly_name}" if room else "Participants"
+        )
+
+    def _render_status(self) -> None:
+        self.query_one(StatusBar).show(
+            account=self.account_label,
+            host=self.backend.host if self.backend else "",
+            health=self.store.health,
+            now=self.clock.now(),
+            read_only=self.read_only,
+            note=self._note,
+        )
+
+    def _tell_priority(self) -> None:
+        if self.poller is None:
+            return
+        table = self.rooms
+        first = int(table.scroll_y)
+        keys = [row.key.value for row in table.ordered_rows[first : first + _PRIORITY_ROWS]]
+        selected = table.highlighted_key
+        self.poller.set_priority([selected, *keys] if selected else keys)
+
+    @on(DataTable.RowHighlighted, "#rooms")
+    def _room_highlighted(self) -> None:
+        self._render_participants()
+        self._render_titles()
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#participants")
+    def _participant_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    # ---- selection and targets ----------------------------------------------------------------
+
+    @property
+    def selected_room(self) -> Room | None:
+        key = self.rooms.highlighted_key
+        return self.store.rooms.get(key) if key else None
+
+    def participant_target(self) -> Target | None:
+        room = self.selected_room
+        key = self.participants.highlighted_key
+        member = room.members.get(key) if room and key else None
+        if member is None or member.left_at is not None:
+            return None
+        return Target(room.conference.sid, key, name=member.participant.display_name)
+
+    def room_target(self) -> Target | None:
+        room = self.selected_room
+        if room is None or room.ended_at is not None:
+            return None
+        return Target(room.conference.sid, None, name=room.conference.friendly_name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what can never be done here; grey out what needs a selection first."""
+        if action not in _WRITE_ACTIONS:
+            return True
+        if self.read_only:
+            return False
+        if self.backend is not None and not self.backend.moderator.allowed(self._action_for(action)):
+            return False
+        target = self.room_target() if action == "end" else self.participant_target()
+        return True if target is not None and self.backend is not None else None
+
+    def _action_for(self, name: str) -> Action:
+        if name == "hold":
+            target = self.participant_target()
+            member = self._member(target)
+            return Action.UNHOLD if member is not None and member.participant.hold else Action.HOLD
+        return Action.END if name == "end" else _PARTICIPANT_ACTIONS[name]
+
+    def _member(self, target: Target | None):
+        if target is None or target.call_sid is None:
+            return None
+        room = self.store.rooms.get(target.conference_sid)
+        return room.members.get(target.call_sid) if room else None
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def action_mute(self) -> None:
+        self._request("mute")
+
+    def action_unmute(self) -> None:
+        self._request("unmute")
+
+    def action_hold(self) -> None:
+        self._request("hold")
+
+    def action_kick(self) -> None:
+        self._request("kick")
+
+    def action_end(self) -> None:
+        self._request("end")
+
+    def _request(self, name: str) -> None:
+        # The target is captured now, at the key press: the row under the cursor may change later.
+        target = self.room_target() if name == "end" else self.participant_target()
+        if target is None or self.check_action(name, ()) is not True:
+            self.bell()
+            return
+        action = self._action_for(name)
+        if not action.destructive:
+            self._perform(action, target)
+            return
+        if action is Action.KICK:
+            room = self.store.rooms[target.conference_sid].conference.friendly_name
+            question = Text.assemble("Kick ", (target.name, "bold"), " from ", (room, "bold"), "?")
+            verb = "Kick"
+        else:
+            room = self.store.rooms[target.conference_sid]
+            question = Text.assemble(
+                "End ", (target.name, "bold"), f" for all {room.participant_count} participants?"
+            )
+            verb = "End room"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._perform(action, target)
+
+        self.push_screen(ConfirmScreen(question, verb), answered)
+
+    @work(group="moderation", exit_on_error=False)
+    async def _perform(self, action: Action, target: Target) -> None:
+        backend = self.backend
+        if backend is None:
+            return
+        self._apply(self.store.apply_outcome(backend.moderator.pending(action, target)))
+        outcome = await backend.moderator.perform(action, target)
+        self._apply(self.store.apply_outcome(outcome))
+        if outcome.status is OutcomeStatus.FAILED:
+            self.notify(f"{action} {target.name}: {outcome.error}", severity="error", markup=False)
+        if self.poller is not None:
+            self.poller.refresh_now()
+
+    def action_refresh(self) -> None:
+        if self.poller is not None:
+            self.poller.refresh_now()
+
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        self.name_filter = event.value.strip()
+        self._schedule_flush()
+
+    @on(FilterBar.Submitted)
+    def _filter_done(self, event: FilterBar.Submitted) -> None:
+        self.name_filter = event.value.strip()
+        bar = self.query_one(FilterBar)
+        bar.display = bool(self.name_filter)
+        self.rooms.focus()
+        self._schedule_flush()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self._key_help(), self.read_only))
+
+    def _key_help(self) -> list[tuple[str, str]]:
+        keys = []
+        for binding in self.BINDINGS:
+            if binding.action in _WRITE_ACTIONS and self.check_action(binding.action, ()) is False:
+                continue
+            keys.append((binding.key_display or binding.key, binding.tooltip or binding.description))
+        return keys + [("ctrl+p", "Command palette")]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in _WRITE_ACTIONS and self.check_action(binding.action, ()) is False:
+                continue
+            yield SystemCommand(binding.description, binding.tooltip, getattr(self, f"action_{binding.action}"))

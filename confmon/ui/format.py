@@ -1,0 +1,37 @@
+"""Short, fixed-width renderings of times and flags for table cells."""
+
+from __future__ import annotations
+
+
+def duration(seconds: float | None) -> str:
+    """'42s', '7m05s', '3h12m', '2d04h': precise when recent, coarse (and so stable) when old."""
+    if seconds is None:
+        return "–"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def ago(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{duration(seconds)} ago"
+
+
+def flag(value: bool, mark: str = "●") -> str:
+    return mark if value else "·"
+
+
+def latency(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def clock_time(seconds: float) -> str:
+    """HH:MM:SS in UTC, so the log reads the same on every operator's screen and in every test."""
+    s = int(seconds) % 86400
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -1,0 +1,72 @@
+"""A DataTable that is told the rows it should show and applies only the difference.
+
+Stock DataTable repaints and re-measures on every mutation, and `clear()` loses the cursor, so a
+live table must never be cleared and refilled: rows are keyed, compared as plain tuples, and only
+changed cells are written, inside one `batch_update`. The cursor stays on its row's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[str, ...]
+    style: str = ""  # one style for the whole row: "dim" for the departed, "" for the rest
+
+
+class KeyedTable(DataTable):
+    COLUMNS: tuple[tuple[str, str, int], ...] = ()  # (key, label, width)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._shown: dict[str, Row] = {}
+
+    def on_mount(self) -> None:
+        for key, label, width in self.COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    @property
+    def highlighted_key(self) -> str | None:
+        if not self._shown or self.cursor_row < 0 or self.cursor_row >= self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def sync(self, rows: Mapping[str, Row]) -> bool:
+        """Make the table show exactly `rows`, in their order for new keys; True if anything changed."""
+        keep = self.highlighted_key
+        shown = self._shown
+        gone = [key for key in shown if key not in rows]
+        changed = False
+        with self.app.batch_update():
+            for key in gone:
+                self.remove_row(key)
+                del shown[key]
+                changed = True
+            for key, row in rows.items():
+                old = shown.get(key)
+                if old == row:
+                    continue
+                changed = True
+                if old is None:
+                    self.add_row(*(Text(cell, style=row.style) for cell in row.cells), key=key)
+                else:
+                    for (column, _, _), cell, old_cell in zip(self.COLUMNS, row.cells, old.cells):
+                        if cell != old_cell or row.style != old.style:
+                            self.update_cell(key, column, Text(cell, style=row.style))
+                shown[key] = row
+            if changed and keep is not None and keep in shown:
+                index = self.get_row_index(keep)
+                if index != self.cursor_row:
+                    self.move_cursor(row=index, scroll=False)
+        return changed
+
+    def reset(self) -> None:
+        """Drop every row: only when the table starts showing something else (another room)."""
+        self.clear()
+        self._shown.clear()

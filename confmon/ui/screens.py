@@ -1,0 +1,76 @@
+"""Modal screens: the confirmation asked before anything destructive, the help, the room filter."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no for a destructive action. The safe answer has the focus, so a stray Enter cancels."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: Text, verb: str) -> None:
+        super().__init__()
+        self.question = question
+        self.verb = verb
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.verb} (y)", variant="error", id="confirm-yes")
+                yield Button("Cancel (n)", variant="primary", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, keys: list[tuple[str, str]], read_only: bool) -> None:
+        super().__init__()
+        self.keys = keys
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Label("confmon keys", id="help-title")
+            yield DataTable(id="help-keys", cursor_type="none", show_header=False)
+            note = "read-only mode: actions that change a call are hidden" if self.read_only else ""
+            yield Static(Text(note + "\nEsc closes · ctrl+p opens the command palette", style="dim"), id="help-note")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("key", "does")
+        for key, description in self.keys:
+            table.add_row(Text(key, style="bold"), Text(description))
+
+
+class FilterBar(Input):
+    """Filter rooms by name as you type; Enter keeps the filter, Escape clears it."""
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter rooms by name…", id="filter")
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, ""))
+

@@ -1,0 +1,52 @@
+"""Regenerate the README's screenshots from the seeded demo with a frozen clock.
+
+    python scripts/screenshots.py          # writes screenshots/*.svg
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from confmon.audit import AuditLog
+from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
+from confmon.clock import FrozenClock
+from confmon.ui.app import ConfmonApp
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+SIZE = (160, 45)
+
+# (file name, keys pressed after the first poll)
+SHOTS = [
+    ("main", ()),
+    ("participants", ("down", "down", "tab", "down")),
+    ("confirm", ("tab", "k")),
+    ("help", ("question_mark",)),
+]
+
+
+async def shoot(name: str, keys: tuple[str, ...], audit_dir: Path) -> None:
+    clock = FrozenClock()
+    audit = AuditLog(audit_dir / f"{name}.jsonl", clock=clock)
+    factory = open_demo_backend(seed=7, rooms=12, clock=clock, audit=audit, traffic=False)
+    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.store.health.last_success_at is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause(0.2)
+        app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    print(f"wrote {OUT / name}.svg")
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as audit_dir:
+        for name, keys in SHOTS:
+            await shoot(name, keys, Path(audit_dir))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,201 @@
+"""The poller with a fake client: nothing escapes a sweep, the loop keeps going, waits and wakes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from confmon.api.errors import AuthFailed, BadResponse, RateLimited, Unavailable
+from confmon.clock import FrozenClock
+from confmon.feed import Poller
+from confmon.model import Conference, ConferenceStatus, Snapshot
+from confmon.store import Changes, Store
+
+ROOM = Conference("CF" + "1" * 32, "AC" + "0" * 32, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
+OK = Snapshot((ROOM,), {ROOM.sid: ()}, taken_at=1.0, latency=0.1)
+
+
+class FakeClient:
+    """Answers sweeps from a script: a Snapshot is returned, an exception raised; then OK forever."""
+
+    def __init__(self, *script: Snapshot | BaseException, clock: FrozenClock | None = None, takes: float = 0) -> None:
+        self.script = list(script)
+        self.priorities: list[tuple[str, ...]] = []
+        self.sweeps = 0
+        self.running = 0
+        self.most_running = 0
+        self._clock = clock
+        self._takes = takes
+
+    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot:
+        self.priorities.append(tuple(priority))
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            await asyncio.sleep(0)
+            if self._clock is not None:
+                self._clock.advance(self._takes)
+            result = self.script.pop(0) if self.script else OK
+            if isinstance(result, BaseException):
+                raise result
+            return result
+        finally:
+            self.running -= 1
+            self.sweeps += 1
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def store(clock: FrozenClock) -> Store:
+    return Store(clock)
+
+
+def poller(client: FakeClient, store: Store, clock: FrozenClock, **kw) -> Poller:
+    kw.setdefault("on_changes", lambda changes: None)
+    return Poller(client, store, clock, **kw)
+
+
+async def wait_until(condition, timeout: float = 2.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (Unavailable("connection refused"), "unavailable: connection refused"),
+        (AuthFailed("bad token", status=401, code=20003), "auth failed (401, code 20003): bad token"),
+        (RateLimited("slow down", retry_after=3), "rate limited (429): slow down (retry after 3 s)"),
+        (BadResponse("not JSON"), "bad response: not JSON"),
+        (ConnectionResetError(104, "Connection reset by peer"), "[Errno 104] Connection reset by peer"),
+        (asyncio.TimeoutError(), "TimeoutError"),
+        (KeyError("sid"), "internal error: KeyError: 'sid'"),
+        (RuntimeError(), "internal error: RuntimeError"),
+    ],
+)
+async def test_poll_once_records_errors_instead_of_raising(
+    store: Store, clock: FrozenClock, error: BaseException, message: str
+) -> None:
+    changes = await poller(FakeClient(error), store, clock).poll_once()
+    assert store.health.last_error == message and store.health.failures == 1
+    assert [entry.text for entry in changes.log] == [f"poll failed: {message}"]
+
+
+async def test_errors_keep_the_data(store: Store, clock: FrozenClock) -> None:
+    p = poller(FakeClient(OK, Unavailable("down")), store, clock)
+    await p.poll_once()
+    await p.poll_once()
+    assert list(store.rooms) == [ROOM.sid] and store.health.last_error == "unavailable: down"
+
+
+async def test_cancellation_propagates(store: Store, clock: FrozenClock) -> None:
+    with pytest.raises(asyncio.CancelledError):
+        await poller(FakeClient(asyncio.CancelledError()), store, clock).poll_once()
+
+
+async def test_sweep_time_is_measured_when_the_client_does_not_say(store: Store, clock: FrozenClock) -> None:
+    client = FakeClient(Snapshot((ROOM,)), clock=clock, takes=0.75)
+    await poller(client, store, clock).poll_once()
+    assert store.health.last_success_at == clock.now() and store.health.last_latency == 0.75
+
+
+async def test_priority_is_passed_to_the_client(store: Store, clock: FrozenClock) -> None:
+    client = FakeClient()
+    p = poller(client, store, clock)
+    await p.poll_once()
+    p.set_priority(["CF2", "CF1", "CF2", "CF3"])  # the selected room may also be on screen
+    await p.poll_once()
+    assert client.priorities == [(), ("CF2", "CF1", "CF3")]
+
+
+async def test_backoff_doubles_up_to_the_cap_and_resets_on_success(store: Store, clock: FrozenClock) -> None:
+    down = Unavailable("down")
+    p = poller(FakeClient(down, down, down, down, down, OK), store, clock, interval=2.0)
+    assert p.next_delay == 2.0
+    delays = []
+    for _ in range(6):
+        await p.poll_once()
+        delays.append(p.next_delay)
+    assert delays == [4.0, 8.0, 16.0, 30.0, 30.0, 2.0]
+
+
+async def test_backoff_honours_retry_after(store: Store, clock: FrozenClock) -> None:
+    p = poller(FakeClient(RateLimited("busy", retry_after=45)), store, clock, interval=2.0)
+    await p.poll_once()
+    assert p.next_delay == 45
+
+
+async def test_run_delivers_changes_and_refresh_now_wakes_it(store: Store, clock: FrozenClock) -> None:
+    delivered: list[Changes] = []
+    client = FakeClient()
+    p = poller(client, store, clock, interval=3600, on_changes=delivered.append)
+    task = asyncio.create_task(p.run())
+    try:
+        await wait_until(lambda: client.sweeps == 1)
+        await asyncio.sleep(0.01)
+        assert client.sweeps == 1  # waiting out the hour
+        assert delivered and delivered[0].rooms_added == (ROOM.sid,)
+        p.refresh_now()
+        await wait_until(lambda: client.sweeps == 2)
+        assert len(delivered) == 1  # an unchanged poll delivers nothing
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def test_refresh_during_a_sweep_starts_the_next_one_right_after(store: Store, clock: FrozenClock) -> None:
+    client = FakeClient()
+    p = poller(client, store, clock, interval=3600)
+    client.sweep = _calling_before(p.refresh_now, client.sweep)
+    task = asyncio.create_task(p.run())
+    try:
+        await wait_until(lambda: client.sweeps >= 3)
+        assert client.most_running == 1  # sweeps never overlap
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+def _calling_before(hook, sweep):
+    async def wrapped(**kw) -> Snapshot:
+        hook()
+        return await sweep(**kw)
+
+    return wrapped
+
+
+async def test_run_survives_any_error_and_a_failing_callback(store: Store, clock: FrozenClock) -> None:
+    seen: list[Changes] = []
+
+    def on_changes(changes: Changes) -> None:
+        if not seen:
+            seen.append(Changes.empty)
+            raise ValueError("face broke")
+        seen.append(changes)
+
+    client = FakeClient(RuntimeError("bug"), OSError("unreachable"), OK)
+    p = poller(client, store, clock, interval=0.001, max_backoff=0.005, on_changes=on_changes)
+    task = asyncio.create_task(p.run())
+    try:
+        await wait_until(lambda: store.health.last_success_at is not None and len(seen) >= 2)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    # What the face failed to take came again with the next batch, with the failure itself.
+    texts = [entry.text for changes in seen[1:] for entry in changes.log]
+    assert texts[:3] == [
+        "poll failed: internal error: RuntimeError: bug",
+        "poll failed: internal error: ValueError: face broke",
+        "poll failed: unreachable",
+    ]
+    assert any(ROOM.sid in changes.rooms_added for changes in seen)

@@ -1,0 +1,200 @@
+"""The moderator with a fake client: policy, error mapping, and one audit record per action."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from confmon.api.errors import AuthFailed, NotFound, RateLimited, Unavailable
+from confmon.audit import AuditLog
+from confmon.clock import FrozenClock
+from confmon.model import (
+    Action,
+    Capabilities,
+    Conference,
+    ConferenceStatus,
+    OutcomeStatus,
+    Participant,
+    ParticipantStatus,
+    Target,
+)
+from confmon.moderation import Moderator
+
+ACCOUNT = "AC" + "a" * 32
+ROOM = Conference("CF" + "1" * 32, ACCOUNT, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
+ALICE = Participant("CA" + "2" * 32, ROOM.sid, ParticipantStatus.CONNECTED, label="alice")
+ALICE_TARGET = Target(ROOM.sid, ALICE.call_sid, "alice")
+ROOM_TARGET = Target(ROOM.sid, None, "Sales weekly sync")
+
+
+class FakeClient:
+    """Records calls; `fail` makes every call raise it."""
+
+    def __init__(self, fail: BaseException | None = None) -> None:
+        self.fail = fail
+        self.calls: list[tuple] = []
+
+    async def _answer(self, call: tuple, result):
+        self.calls.append(call)
+        await asyncio.sleep(0)
+        if self.fail is not None:
+            raise self.fail
+        return result
+
+    async def update_participant(self, conference_sid, call_sid, *, muted=None, hold=None) -> Participant:
+        changed = {k: v for k, v in (("muted", muted), ("hold", hold)) if v is not None}
+        return await self._answer(("update", conference_sid, call_sid, changed), dataclasses.replace(ALICE, **changed))
+
+    async def kick(self, conference_sid, call_sid) -> None:
+        return await self._answer(("kick", conference_sid, call_sid), None)
+
+    async def end_conference(self, sid) -> Conference:
+        return await self._answer(("end", sid), dataclasses.replace(ROOM, status=ConferenceStatus.COMPLETED))
+
+
+@pytest.fixture
+def audit_path(tmp_path: Path) -> Path:
+    return tmp_path / "audit" / "audit.jsonl"
+
+
+def moderator(client: FakeClient, audit_path: Path, **kw) -> Moderator:
+    kw.setdefault("capabilities", Capabilities())
+    return Moderator(client, AuditLog(audit_path, clock=FrozenClock(), actor="op"), account_sid=ACCOUNT, **kw)
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("action", "changed"),
+    [(Action.MUTE, {"muted": True}), (Action.UNMUTE, {"muted": False}),
+     (Action.HOLD, {"hold": True}), (Action.UNHOLD, {"hold": False})],
+)  # fmt: skip
+async def test_participant_updates_are_confirmed_with_the_returned_state(
+    audit_path: Path, action: Action, changed: dict
+) -> None:
+    client = FakeClient()
+    outcome = await moderator(client, audit_path).perform(action, ALICE_TARGET)
+    assert client.calls == [("update", ROOM.sid, ALICE.call_sid, changed)]
+    assert outcome.status is OutcomeStatus.CONFIRMED and outcome.error is None
+    assert outcome.participant == dataclasses.replace(ALICE, **changed)
+    [record] = records(audit_path)
+    assert record["action"] == str(action) and record["outcome"] == "success" and record["error"] is None
+    assert record["target"] == {"conference_sid": ROOM.sid, "call_sid": ALICE.call_sid, "name": "alice"}
+    assert record["account"] == ACCOUNT and record["user"] == "op" and record["read_only"] is False
+
+
+async def test_kick_and_end_are_confirmed(audit_path: Path) -> None:
+    client = FakeClient()
+    m = moderator(client, audit_path)
+    kicked = await m.perform(Action.KICK, ALICE_TARGET)
+    ended = await m.perform(Action.END, ROOM_TARGET)
+    assert client.calls == [("kick", ROOM.sid, ALICE.call_sid), ("end", ROOM.sid)]
+    assert kicked.status is OutcomeStatus.CONFIRMED
+    assert ended.status is OutcomeStatus.CONFIRMED and ended.conference.status is ConferenceStatus.COMPLETED
+    assert [r["action"] for r in records(audit_path)] == ["kick", "end"]
+
+
+@pytest.mark.parametrize(("action", "target"), [(Action.KICK, ALICE_TARGET), (Action.END, ROOM_TARGET)])
+async def test_removing_what_is_already_gone_counts_as_done(audit_path: Path, action: Action, target: Target) -> None:
+    outcome = await moderator(FakeClient(NotFound("no such call", status=404)), audit_path).perform(action, target)
+    assert outcome.status is OutcomeStatus.CONFIRMED and outcome.error == "already gone"
+    [record] = records(audit_path)
+    assert record["outcome"] == "success" and record["error"] is None and record["note"] == "already gone"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (NotFound("no such participant", status=404), "not found (404): no such participant"),
+        (AuthFailed("denied", status=403), "auth failed (403): denied"),
+        (RateLimited("busy", retry_after=1), "rate limited (429): busy (retry after 1 s)"),
+        (Unavailable("deadline", request_sent=False), "unavailable: deadline"),
+        (Unavailable("reset", status=None), "unavailable: reset; it may have taken effect"),
+        (ConnectionResetError("reset by peer"), "reset by peer"),
+        (ZeroDivisionError("division by zero"), "internal error: ZeroDivisionError: division by zero"),
+    ],
+)
+async def test_errors_are_failed_outcomes_never_exceptions(
+    audit_path: Path, error: BaseException, reason: str
+) -> None:
+    outcome = await moderator(FakeClient(error), audit_path).perform(Action.MUTE, ALICE_TARGET)
+    assert outcome.status is OutcomeStatus.FAILED and outcome.error == reason
+    [record] = records(audit_path)
+    assert record["outcome"] == "failure" and record["error"] == reason
+
+
+@pytest.mark.parametrize("action", list(Action))
+async def test_read_only_refuses_everything_without_calling_and_audits(audit_path: Path, action: Action) -> None:
+    client = FakeClient()
+    m = moderator(client, audit_path, read_only=True)
+    assert not m.allowed(action)
+    target = ROOM_TARGET if action is Action.END else ALICE_TARGET
+    outcome = await m.perform(action, target)
+    assert outcome.status is OutcomeStatus.FAILED and outcome.error == "read-only mode"
+    assert client.calls == []
+    [record] = records(audit_path)
+    assert record["outcome"] == "failure" and record["error"] == "read-only mode" and record["read_only"] is True
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "refused"),
+    [
+        (Capabilities(can_mute=False), {Action.MUTE, Action.UNMUTE}),
+        (Capabilities(can_hold=False), {Action.HOLD, Action.UNHOLD}),
+        (Capabilities(can_kick=False), {Action.KICK}),
+        (Capabilities(can_end=False), {Action.END}),
+    ],
+)
+async def test_capabilities_gate_each_action(audit_path: Path, capabilities: Capabilities, refused: set) -> None:
+    client = FakeClient()
+    m = moderator(client, audit_path, capabilities=capabilities)
+    assert {a for a in Action if not m.allowed(a)} == refused
+    for action in refused:
+        outcome = await m.perform(action, ROOM_TARGET if action is Action.END else ALICE_TARGET)
+        assert outcome.status is OutcomeStatus.FAILED and outcome.error == "not supported by this backend"
+    assert client.calls == []
+    assert len(records(audit_path)) == len(refused)
+
+
+async def test_participant_action_without_a_participant_is_refused(audit_path: Path) -> None:
+    client = FakeClient()
+    outcome = await moderator(client, audit_path).perform(Action.KICK, ROOM_TARGET)
+    assert outcome.status is OutcomeStatus.FAILED and outcome.error == "no participant selected"
+    assert client.calls == [] and len(records(audit_path)) == 1
+
+
+async def test_one_audit_line_per_action(audit_path: Path) -> None:
+    m = moderator(FakeClient(), audit_path)
+    for action in (Action.MUTE, Action.UNMUTE, Action.HOLD, Action.KICK):
+        await m.perform(action, ALICE_TARGET)
+    await m.perform(Action.END, ROOM_TARGET)
+    assert [r["action"] for r in records(audit_path)] == ["mute", "unmute", "hold", "kick", "end"]
+    assert len({r["id"] for r in records(audit_path)}) == 5
+
+
+async def test_cancelled_call_is_still_audited(audit_path: Path) -> None:
+    with pytest.raises(asyncio.CancelledError):
+        await moderator(FakeClient(asyncio.CancelledError()), audit_path).perform(Action.KICK, ALICE_TARGET)
+    [record] = records(audit_path)
+    assert record["outcome"] == "failure" and "cancelled" in record["error"]
+
+
+async def test_unwritable_audit_log_does_not_change_the_outcome(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    m = moderator(FakeClient(), blocker / "audit.jsonl")
+    outcome = await m.perform(Action.MUTE, ALICE_TARGET)
+    assert outcome.status is OutcomeStatus.CONFIRMED
+    assert m.audit_error is not None and m.audit_error.startswith("audit log unwritable")
+
+
+def test_pending_outcome(audit_path: Path) -> None:
+    outcome = moderator(FakeClient(), audit_path).pending(Action.MUTE, ALICE_TARGET)
+    assert (outcome.action, outcome.target, outcome.status) == (Action.MUTE, ALICE_TARGET, OutcomeStatus.PENDING)
+    assert not audit_path.exists()  # only the final outcome is recorded

@@ -1,0 +1,493 @@
+"""The store: reconciliation by diff, retention, health, action outcomes and Changes arithmetic."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from confmon.clock import FrozenClock
+from confmon.model import (
+    Action,
+    Conference,
+    ConferenceStatus,
+    Outcome,
+    OutcomeStatus,
+    Participant,
+    ParticipantStatus,
+    Snapshot,
+    Target,
+)
+from confmon.store import Changes, LogEntry, Store
+
+ACCOUNT = "AC" + "0" * 32
+
+
+def conf(n: int, name: str | None = None, status: ConferenceStatus = ConferenceStatus.IN_PROGRESS) -> Conference:
+    return Conference(f"CF{n:032x}", ACCOUNT, name or f"Room {n}", status)
+
+
+def part(room: Conference, n: int, label: str | None = None, **fields) -> Participant:
+    return Participant(f"CA{n:032x}", room.sid, ParticipantStatus.CONNECTED, label=label or f"p{n}", **fields)
+
+
+def snap(rooms: dict[Conference, tuple[Participant, ...] | None], *, complete: bool = True, **kw) -> Snapshot:
+    participants = {room.sid: people for room, people in rooms.items() if people is not None}
+    return Snapshot(tuple(rooms), participants, complete=complete, **kw)
+
+
+SALES = conf(1, "Sales weekly sync")
+BRIDGE = conf(2, "Incident bridge 42")
+ALICE = part(SALES, 1, "alice")
+BOB = part(SALES, 2, "bob")
+CAROL = part(BRIDGE, 3, "carol")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def store(clock: FrozenClock) -> Store:
+    """A store that has seen its first load: Sales with alice and bob, the bridge with carol."""
+    s = Store(clock)
+    s.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
+    return s
+
+
+def texts(changes: Changes) -> list[str]:
+    return [entry.text for entry in changes.log]
+
+
+def present(s: Store) -> dict[tuple[str, str], Participant]:
+    return {
+        (sid, call_sid): member.participant
+        for sid, room in s.rooms.items()
+        if room.ended_at is None
+        for call_sid, member in room.members.items()
+        if member.left_at is None
+    }
+
+
+# ---- snapshots ------------------------------------------------------------------------------
+
+
+def test_first_load_adds_everything_with_one_log_line(clock: FrozenClock) -> None:
+    s = Store(clock)
+    changes = s.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
+
+    assert changes.rooms_added == (SALES.sid, BRIDGE.sid)
+    assert set(changes.members_added) == {(p.conference_sid, p.call_sid) for p in (ALICE, BOB, CAROL)}
+    assert texts(changes) == ["2 rooms, 3 participants loaded"]
+    assert changes.health_changed
+    assert list(s.rooms) == [SALES.sid, BRIDGE.sid]
+    room = s.room(SALES.sid)
+    assert room is not None and room.participant_count == 2 and room.first_seen == clock.now()
+    assert room.members[ALICE.call_sid].joined_at == clock.now()
+
+
+def test_unchanged_snapshot_is_empty(store: Store) -> None:
+    # Equal values in fresh objects, as a real poll produces them.
+    again = snap({dataclasses.replace(SALES): (dataclasses.replace(ALICE), BOB), BRIDGE: (CAROL,)})
+    changes = store.apply_snapshot(again)
+    assert changes == Changes.empty
+    assert not changes
+
+
+def test_join_update_and_leave_by_diff(store: Store, clock: FrozenClock) -> None:
+    dave = part(SALES, 4, "dave")
+    clock.advance(2)
+    changes = store.apply_snapshot(
+        snap({SALES: (dataclasses.replace(ALICE, muted=True), dave), BRIDGE: (CAROL,)})
+    )
+
+    alice_key, bob_key, dave_key = ((SALES.sid, p.call_sid) for p in (ALICE, BOB, dave))
+    assert changes.members_added == (dave_key,)
+    assert set(changes.members_updated) == {alice_key, bob_key}
+    assert changes.rooms_updated == (SALES.sid,)  # its counts moved
+    assert set(texts(changes)) == {
+        "dave joined Sales weekly sync",
+        "alice muted in Sales weekly sync",
+        "bob left Sales weekly sync",
+    }
+    room = store.room(SALES.sid)
+    assert room is not None
+    bob = room.members[BOB.call_sid]
+    assert (bob.left_at, bob.left_reason) == (clock.now(), "left")
+    assert room.participant_count == 2 and room.muted_count == 1
+    assert room.last_changed == clock.now()
+
+
+def test_departed_member_is_kept_then_expired(store: Store, clock: FrozenClock) -> None:
+    store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
+    clock.advance(19.9)
+    assert not store.expire()
+    assert BOB.call_sid in store.room(SALES.sid).members
+
+    clock.advance(0.1)
+    changes = store.expire()
+    assert changes.members_removed == ((SALES.sid, BOB.call_sid),)
+    assert changes.rooms_updated == (SALES.sid,)
+    assert BOB.call_sid not in store.room(SALES.sid).members
+
+
+def test_member_back_before_expiry_is_revived(store: Store, clock: FrozenClock) -> None:
+    store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
+    clock.advance(5)
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
+    bob = store.room(SALES.sid).members[BOB.call_sid]
+    assert bob.left_at is None and bob.joined_at == clock.now() - 5
+    assert changes.members_updated == ((SALES.sid, BOB.call_sid),)
+    clock.advance(30)
+    assert not store.expire()
+
+
+def test_room_without_participants_entry_keeps_its_members(store: Store) -> None:
+    changes = store.apply_snapshot(snap({SALES: None, BRIDGE: (CAROL,)}))
+    assert not changes
+    assert store.room(SALES.sid).participant_count == 2
+
+
+def test_room_missing_from_complete_snapshot_ends(store: Store, clock: FrozenClock) -> None:
+    clock.advance(3)
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
+
+    room = store.room(BRIDGE.sid)
+    assert room is not None and room.ended_at == clock.now()
+    assert room.conference.status is ConferenceStatus.COMPLETED
+    carol = room.members[CAROL.call_sid]
+    assert carol.left_at == clock.now() and carol.left_reason == "room ended"
+    assert changes.rooms_updated == (BRIDGE.sid,)
+    assert changes.members_updated == ((BRIDGE.sid, CAROL.call_sid),)
+    assert texts(changes) == ["Incident bridge 42 ended"]
+
+
+def test_incomplete_snapshot_never_ends_rooms(store: Store) -> None:
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}, complete=False))
+    assert not changes
+    assert store.room(BRIDGE.sid).ended_at is None
+
+
+def test_ended_room_and_its_members_kept_until_ended_retention(store: Store, clock: FrozenClock) -> None:
+    store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
+    clock.advance(30)  # past the departed retention: the ended room still shows who was in it
+    assert not store.expire()
+    assert CAROL.call_sid in store.room(BRIDGE.sid).members
+
+    clock.advance(30)
+    changes = store.expire()
+    assert changes.rooms_removed == (BRIDGE.sid,)
+    assert changes.members_removed == ((BRIDGE.sid, CAROL.call_sid),)
+    assert store.room(BRIDGE.sid) is None
+    assert list(store.rooms) == [SALES.sid]
+
+
+def test_ended_room_that_comes_back_is_revived(store: Store, clock: FrozenClock) -> None:
+    store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
+    clock.advance(10)
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
+
+    room = store.room(BRIDGE.sid)
+    assert room.ended_at is None and room.conference == BRIDGE
+    assert room.members[CAROL.call_sid].left_at is None
+    assert changes.rooms_updated == (BRIDGE.sid,)
+    assert "Incident bridge 42 resumed" in texts(changes)
+    clock.advance(60)
+    assert not store.expire()
+
+
+def test_conference_listed_as_completed_ends_a_known_room_and_skips_a_new_one(store: Store) -> None:
+    done = dataclasses.replace(BRIDGE, status=ConferenceStatus.COMPLETED, reason_conference_ended="hung up")
+    never_seen = conf(9, status=ConferenceStatus.COMPLETED)
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), done: (), never_seen: ()}))
+
+    room = store.room(BRIDGE.sid)
+    assert room.ended_at is not None and room.ended_reason == "hung up"
+    assert store.room(never_seen.sid) is None
+    assert not changes.rooms_added
+
+
+def test_new_room_after_first_load_is_logged(store: Store) -> None:
+    new = conf(7, "Standup")
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,), new: (part(new, 8, "erin"),)}))
+    assert changes.rooms_added == (new.sid,)
+    assert texts(changes) == ["Standup started", "erin joined Standup"]
+
+
+def test_renamed_room_is_updated(store: Store) -> None:
+    renamed = dataclasses.replace(SALES, friendly_name="Sales (moved)")
+    changes = store.apply_snapshot(snap({renamed: (ALICE, BOB), BRIDGE: (CAROL,)}))
+    assert changes.rooms_updated == (SALES.sid,) and not changes.members_updated
+    assert store.room(SALES.sid).conference == renamed
+
+
+# ---- health ---------------------------------------------------------------------------------
+
+
+def test_errors_keep_data_and_track_age(store: Store, clock: FrozenClock) -> None:
+    loaded_at = clock.now()
+    clock.advance(2)
+    first = store.record_error("unavailable: connection refused")
+    clock.advance(4)
+    second = store.record_error("unavailable: connection refused")
+
+    assert texts(first) == ["poll failed: unavailable: connection refused"]
+    assert first.health_changed and second.health_changed and not second.log  # counted, not logged twice
+    health = store.health
+    assert health.failures == 2 and health.error_since == loaded_at + 2
+    assert health.last_success_at == loaded_at and health.data_age(clock.now()) == 6
+    assert store.room(SALES.sid).participant_count == 2
+
+    clock.advance(1)
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, latency=0.25))
+    assert texts(changes) == ["poll recovered after 2 failures"]
+    assert changes.health_changed
+    assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
+    assert store.health.last_latency == 0.25 and store.health.data_age(clock.now()) == 0
+
+
+def test_data_age_is_none_before_any_success(clock: FrozenClock) -> None:
+    s = Store(clock)
+    s.record_error("auth failed")
+    assert s.health.data_age(clock.now()) is None
+    assert s.rooms == {}
+
+
+def test_snapshot_time_is_taken_from_the_sweep(store: Store, clock: FrozenClock) -> None:
+    clock.advance(10)
+    store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now() - 1, latency=0.5))
+    assert store.health.data_age(clock.now()) == 1
+
+
+# ---- outcomes -------------------------------------------------------------------------------
+
+
+def alice_target() -> Target:
+    return Target(SALES.sid, ALICE.call_sid, "alice")
+
+
+def test_pending_is_visible_and_changes_no_data(store: Store) -> None:
+    changes = store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.PENDING))
+    assert store.pending_for(SALES.sid, ALICE.call_sid) is Action.MUTE
+    assert store.pending == {(SALES.sid, ALICE.call_sid): Action.MUTE}
+    assert changes.members_updated == ((SALES.sid, ALICE.call_sid),)
+    assert texts(changes) == ["mute alice…"]
+    assert not store.room(SALES.sid).members[ALICE.call_sid].participant.muted
+
+
+def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
+    store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.PENDING))
+    returned = dataclasses.replace(ALICE, muted=True, label="alice (server)")
+    changes = store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.CONFIRMED, participant=returned))
+
+    assert store.pending_for(SALES.sid, ALICE.call_sid) is None
+    assert store.room(SALES.sid).members[ALICE.call_sid].participant == returned
+    assert store.room(SALES.sid).muted_count == 1
+    assert texts(changes) == ["mute alice: confirmed"]
+    assert changes.rooms_updated == (SALES.sid,)
+
+
+@pytest.mark.parametrize(
+    ("action", "flag", "before", "after"),
+    [(Action.MUTE, "muted", False, True), (Action.UNMUTE, "muted", True, False),
+     (Action.HOLD, "hold", False, True), (Action.UNHOLD, "hold", True, False)],
+)  # fmt: skip
+def test_confirmed_without_participant_sets_the_flag(
+    clock: FrozenClock, action: Action, flag: str, before: bool, after: bool
+) -> None:
+    s = Store(clock)
+    s.apply_snapshot(snap({SALES: (dataclasses.replace(ALICE, **{flag: before}),)}))
+    s.apply_outcome(Outcome(action, alice_target(), OutcomeStatus.CONFIRMED))
+    assert getattr(s.room(SALES.sid).members[ALICE.call_sid].participant, flag) is after
+
+
+def test_confirmed_kick_departs_the_member(store: Store, clock: FrozenClock) -> None:
+    store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
+    changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.CONFIRMED, error="already gone"))
+    alice = store.room(SALES.sid).members[ALICE.call_sid]
+    assert (alice.left_at, alice.left_reason) == (clock.now(), "kicked")
+    assert store.room(SALES.sid).participant_count == 1
+    assert texts(changes) == ["kick alice: confirmed (already gone)"]
+    assert store.pending == {}
+
+
+def test_confirmed_end_ends_the_room(store: Store, clock: FrozenClock) -> None:
+    target = Target(BRIDGE.sid, None, "Incident bridge 42")
+    store.apply_outcome(Outcome(Action.END, target, OutcomeStatus.PENDING))
+    assert store.pending_for(BRIDGE.sid) is Action.END
+    changes = store.apply_outcome(Outcome(Action.END, target, OutcomeStatus.CONFIRMED))
+
+    room = store.room(BRIDGE.sid)
+    assert room.ended_at == clock.now() and room.ended_reason == "ended by operator"
+    assert room.conference.status is ConferenceStatus.COMPLETED
+    assert room.participant_count == 0
+    assert texts(changes) == ["end Incident bridge 42: confirmed", "Incident bridge 42 ended (ended by operator)"]
+    assert store.pending_for(BRIDGE.sid) is None
+
+
+def test_failed_outcome_clears_pending_and_changes_no_data(store: Store) -> None:
+    store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
+    changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.FAILED, error="auth failed"))
+    assert store.pending == {}
+    assert store.room(SALES.sid).members[ALICE.call_sid].left_at is None
+    assert changes.log == (LogEntry(changes.log[0].at, "error", "kick alice: failed: auth failed"),)
+
+
+def test_pending_without_an_outcome_goes_with_its_row(store: Store, clock: FrozenClock) -> None:
+    store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.PENDING))  # its call was cancelled
+    store.apply_snapshot(snap({SALES: (BOB,), BRIDGE: (CAROL,)}))
+    clock.advance(20)
+    store.expire()
+    assert store.pending == {}
+
+
+def test_outcome_for_a_target_no_longer_shown_only_logs(store: Store) -> None:
+    gone = Target("CF" + "f" * 32, "CA" + "f" * 32, "zed")
+    changes = store.apply_outcome(Outcome(Action.MUTE, gone, OutcomeStatus.CONFIRMED))
+    assert texts(changes) == ["mute zed: confirmed"]
+    assert not changes.rooms_updated and not changes.members_updated
+
+
+def test_sweep_begun_before_a_confirmed_action_does_not_undo_it(store: Store, clock: FrozenClock) -> None:
+    swept_from = clock.now()
+    clock.advance(1)
+    store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.CONFIRMED))
+    store.apply_outcome(Outcome(Action.MUTE, Target(SALES.sid, BOB.call_sid, "bob"), OutcomeStatus.CONFIRMED))
+    store.apply_outcome(Outcome(Action.END, Target(BRIDGE.sid, None, "bridge"), OutcomeStatus.CONFIRMED))
+    clock.advance(1)
+
+    stale = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=clock.now() - swept_from)
+    assert not store.apply_snapshot(stale)
+    assert store.room(SALES.sid).members[ALICE.call_sid].left_at is not None
+    assert store.room(SALES.sid).members[BOB.call_sid].participant.muted
+    assert store.room(BRIDGE.sid).ended_at is not None
+
+    # A sweep that began after the actions is the truth again, whatever it says.
+    fresh = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=0.5)
+    store.apply_snapshot(fresh)
+    assert present(store) == present_of(fresh)
+
+
+# ---- Changes --------------------------------------------------------------------------------
+
+
+ROOM = "CF1"
+KEY = ("CF1", "CA1")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        (Changes(rooms_added=(ROOM,)), Changes(rooms_updated=(ROOM,)), Changes(rooms_added=(ROOM,))),
+        (Changes(rooms_added=(ROOM,)), Changes(rooms_removed=(ROOM,)), Changes()),
+        (Changes(rooms_updated=(ROOM,)), Changes(rooms_removed=(ROOM,)), Changes(rooms_removed=(ROOM,))),
+        (Changes(rooms_removed=(ROOM,)), Changes(rooms_added=(ROOM,)), Changes(rooms_updated=(ROOM,))),
+        (Changes(rooms_updated=(ROOM,)), Changes(rooms_updated=(ROOM,)), Changes(rooms_updated=(ROOM,))),
+        (Changes(members_added=(KEY,)), Changes(members_updated=(KEY,)), Changes(members_added=(KEY,))),
+        (Changes(members_added=(KEY,)), Changes(members_removed=(KEY,)), Changes()),
+        (Changes(members_removed=(KEY,)), Changes(members_added=(KEY,)), Changes(members_updated=(KEY,))),
+    ],
+)
+def test_changes_merge_is_the_net_effect(first: Changes, second: Changes, expected: Changes) -> None:
+    assert first | second == expected
+
+
+def test_changes_merge_keeps_order_logs_and_health() -> None:
+    a = Changes(rooms_added=("A", "B"), log=(LogEntry(1.0, "info", "one"),))
+    b = Changes(rooms_added=("C",), rooms_updated=("A",), log=(LogEntry(2.0, "info", "two"),), health_changed=True)
+    merged = a | b
+    assert merged.rooms_added == ("A", "B", "C") and not merged.rooms_updated
+    assert [e.text for e in merged.log] == ["one", "two"]
+    assert merged.health_changed
+    assert a | Changes.empty is a and Changes.empty | b is b
+    assert not Changes.empty and Changes(health_changed=True)
+
+
+def test_changes_merge_of_a_whole_session_matches_the_store(clock: FrozenClock) -> None:
+    s = Store(clock, departed_retention=1, ended_retention=1)
+    total = s.apply_snapshot(snap({SALES: (ALICE, BOB)}))
+    total |= s.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
+    clock.advance(2)
+    total |= s.expire()
+    total |= s.apply_snapshot(snap({SALES: (ALICE,)}))
+    clock.advance(2)
+    total |= s.expire()
+    # A face that saw nothing before needs only these rows: exactly what is in the store.
+    assert total.rooms_added == (SALES.sid,) and not total.rooms_removed
+    assert total.members_added == ((SALES.sid, ALICE.call_sid),) and not total.members_removed
+
+
+# ---- scale ----------------------------------------------------------------------------------
+
+
+def big_snapshot(rooms: int, per_room: int, muted_every: int = 0) -> Snapshot:
+    conferences = tuple(conf(r) for r in range(rooms))
+    return Snapshot(
+        conferences,
+        {
+            c.sid: tuple(
+                Participant(f"CA{r:016x}{i:016x}", c.sid, ParticipantStatus.CONNECTED,
+                            muted=bool(muted_every) and i % muted_every == 0)
+                for i in range(per_room)
+            )
+            for r, c in enumerate(conferences)
+        },
+    )  # fmt: skip
+
+
+def test_thousand_rooms_of_ten(clock: FrozenClock) -> None:
+    s = Store(clock)
+    first = s.apply_snapshot(big_snapshot(1000, 10))
+    assert len(first.rooms_added) == 1000 and len(first.members_added) == 10_000
+    assert texts(first) == ["1000 rooms, 10000 participants loaded"]
+    assert not s.apply_snapshot(big_snapshot(1000, 10))
+    changed = s.apply_snapshot(big_snapshot(1000, 10, muted_every=5))
+    assert len(changed.members_updated) == 2000 and len(changed.rooms_updated) == 1000
+    assert sum(room.muted_count for room in s.rooms.values()) == 2000
+
+
+# ---- property -------------------------------------------------------------------------------
+
+
+POOL = [conf(n) for n in range(4)]
+
+
+def present_of(snapshot: Snapshot) -> dict[tuple[str, str], Participant]:
+    return {(sid, p.call_sid): p for sid, people in snapshot.participants.items() for p in people}
+
+
+@st.composite
+def snapshots(draw: st.DrawFn, *, final: bool = False) -> Snapshot:
+    rooms = draw(st.lists(st.sampled_from(POOL), unique=True))
+    entries: dict[Conference, tuple[Participant, ...] | None] = {}
+    for room in rooms:
+        names = draw(st.dictionaries(st.integers(0, 5), st.tuples(st.booleans(), st.booleans()), max_size=4))
+        people = tuple(part(room, n, muted=muted, hold=hold) for n, (muted, hold) in names.items())
+        entries[dataclasses.replace(room, region=draw(st.sampled_from([None, "us1"])))] = (
+            people if final or draw(st.booleans()) else None
+        )
+    return snap(entries, complete=final or draw(st.booleans()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    history=st.lists(st.tuples(snapshots(), st.floats(0, 90)), max_size=6),
+    final=snapshots(final=True),
+)
+def test_final_complete_snapshot_is_what_the_store_shows(
+    history: list[tuple[Snapshot, float]], final: Snapshot
+) -> None:
+    clock = FrozenClock()
+    s = Store(clock)
+    for snapshot, pause in history:
+        s.apply_snapshot(snapshot)
+        clock.advance(pause)
+        s.expire()
+    s.apply_snapshot(final)
+
+    assert present(s) == present_of(final)
+    live = {sid: room.conference for sid, room in s.rooms.items() if room.ended_at is None}
+    assert live == {c.sid: c for c in final.conferences}

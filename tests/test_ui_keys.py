@@ -1,0 +1,167 @@
+"""Every key binding, pressed as an operator would, checked against the simulator's own state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from confmon.model import ConferenceStatus
+from confmon.ui.screens import ConfirmScreen, HelpScreen
+from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
+
+
+def world_of(app):
+    return app.backend.world
+
+
+def sim_participant(app, conference_sid, call_sid):
+    """The simulator's truth for one participant, or None once they are gone."""
+    for p in world_of(app).participants(conference_sid):
+        if p.call_sid == call_sid:
+            return p
+    return None
+
+
+async def select_participant(pilot, *, muted: bool | None = None, hold: bool | None = None) -> tuple[str, str]:
+    """Put the participant pane's cursor on a present participant matching the flags."""
+    app = pilot.app
+    room = app.selected_room
+    for call_sid, member in room.members.items():
+        p = member.participant
+        if member.left_at is None and (muted is None or p.muted == muted) and (hold is None or p.hold == hold):
+            app.participants.move_cursor(row=app.participants.get_row_index(call_sid))
+            await pilot.pause()
+            return room.conference.sid, call_sid
+    raise AssertionError("no participant with those flags in the selected room")
+
+
+def audit_lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+async def test_mute_and_unmute(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, muted=False)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
+        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].participant.muted)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: not sim_participant(app, conf, call).muted)
+    records = audit_lines(tmp_path / "audit.jsonl")
+    assert [(r["action"], r["outcome"]) for r in records] == [("mute", "success"), ("unmute", "success")]
+    assert records[0]["target"]["call_sid"] == call
+
+
+async def test_hold_toggles(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, hold=False)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: sim_participant(app, conf, call).hold)
+        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].participant.hold)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: not sim_participant(app, conf, call).hold)
+
+
+async def test_kick_asks_first_and_cancel_keeps_the_caller(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot)
+        await pilot.press("k")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # the focused button is Cancel: a stray Enter does no harm
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.pause(0.3)
+        assert sim_participant(app, conf, call) is not None
+        await pilot.press("k")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: sim_participant(app, conf, call) is None)
+        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].left_at is not None)
+
+
+async def test_end_room_asks_first(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf = app.selected_room.conference.sid
+        await pilot.press("e")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert world_of(app).conference(conf).status == ConferenceStatus.IN_PROGRESS
+        await pilot.press("e", "y")
+        await wait_until(pilot, lambda: world_of(app).conference(conf).status == ConferenceStatus.COMPLETED)
+        assert world_of(app).conference(conf).reason_conference_ended == "conference-ended-via-api"
+        await wait_until(pilot, lambda: app.store.rooms[conf].ended_at is not None)
+
+
+async def test_filter_refresh_tab_help_quit(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        total = app.rooms.row_count
+        name = next(iter(app.store.rooms.values())).conference.friendly_name
+        await pilot.press("slash", *name, "enter")
+        await wait_until(pilot, lambda: app.rooms.row_count < total)
+        assert all(
+            name.casefold() in app.store.rooms[key].conference.friendly_name.casefold()
+            for key in app.rooms._shown
+        )
+        await pilot.press("slash", "escape")
+        await wait_until(pilot, lambda: app.rooms.row_count == total)
+
+        polls = app.store.health.last_success_at
+        app.clock.advance(5)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.store.health.last_success_at != polls)
+
+        assert app.focused is app.rooms
+        await pilot.press("tab")
+        assert app.focused is app.participants
+
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_read_only_hides_and_refuses_every_write_key(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, muted=False)
+        for action in ("mute", "unmute", "hold", "kick", "end"):
+            assert app.check_action(action, ()) is False
+        shown = {binding.action for (_, binding, enabled, _) in app.active_bindings.values() if binding.show}
+        assert not shown & {"mute", "unmute", "hold", "kick", "end"}
+        await pilot.press("m", "h", "k", "e")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        truth = sim_participant(app, conf, call)
+        assert truth is not None and not truth.muted and not truth.hold
+        assert world_of(app).conference(conf).status == ConferenceStatus.IN_PROGRESS
+
+
+async def test_hostile_names_are_shown_as_text(tmp_path):
+    """A room named like markup or a terminal escape must not act: no quit, no crash, no escape."""
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        world = world_of(app)
+        for name in ("[@click=app.quit]boom[/]", "weekly [/] sync", "\x1b]0;PWNED\x07title", "[bold red]red"):
+            world.create_participant(name, from_="+15005550006", to="conf", label="[@click=app.quit]x")
+        app.clock.advance(1)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any("PWNED" in r.conference.friendly_name for r in app.store.rooms.values()))
+        await pilot.pause()
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg
+        assert "[@click=app.quit]boom[/]" in svg.replace("&#160;", " ") or "click=app.quit" in svg
+        for row in range(app.rooms.row_count):
+            await pilot.click(app.rooms, offset=(3, row + 1))
+        assert app.is_running
