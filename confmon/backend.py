@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from confmon.api.client import ConferenceClient
@@ -17,6 +18,10 @@ from confmon.config import Connection, Credentials
 from confmon.model import Capabilities
 from confmon.moderation import Moderator
 from confmon.secret import Secret
+
+if TYPE_CHECKING:
+    from confmon.sim.server import SimServer
+    from confmon.sim.world import World
 
 DEMO_ACCOUNT_SID = "AC" + "d3" * 16
 
@@ -28,14 +33,20 @@ class Backend:
     account_sid: str
     base_url: str
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    simulator: SimServer | None = None  # the embedded one, for the demo; tests read its world's truth
 
     @property
     def capabilities(self) -> Capabilities:
         return self.client.capabilities
 
     @property
+    def world(self) -> World | None:
+        return self.simulator.world if self.simulator is not None else None
+
+    @property
     def host(self) -> str:
-        return urlsplit(self.base_url).netloc
+        # The embedded simulator listens on a random port: naming it keeps screenshots reproducible.
+        return "embedded simulator" if self.simulator is not None else urlsplit(self.base_url).netloc
 
     async def aclose(self) -> None:
         for close in reversed(self._closers):
@@ -87,7 +98,7 @@ def open_demo_backend(
         connection = Connection(base_url, Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token)))
         backend = await open_backend(connection, audit=audit, read_only=read_only, clock=clock)()
         backend._closers.insert(0, server.stop)
-        backend.world = world  # tests and benchmarks look at the simulator's truth
+        backend.simulator = server
         return backend
 
     return factory

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -174,6 +176,49 @@ def assert_error(body: dict[str, Any], status: int, code: int) -> None:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+# -- the world behind the wire
+
+
+async def test_the_same_seed_and_clock_serve_identical_json() -> None:
+    bodies = []
+    for _ in range(2):
+        server = SimServer(World(4, FrozenClock(), AC), auth_token=TOKEN)
+        await server.start()
+        try:
+            async with (
+                aiohttp.ClientSession(server.base_url, headers=basic(AC, TOKEN)) as session,
+                session.get(f"{ACCOUNT}/Conferences.json?PageSize=1000") as response,
+            ):
+                bodies.append(await response.read())
+        finally:
+            await server.stop()
+    assert bodies[0] == bodies[1]
+
+
+async def test_each_request_sees_the_world_at_the_clocks_time() -> None:
+    clock = FrozenClock()
+    world = World(4, clock, AC)
+    server = SimServer(world, auth_token=TOKEN)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.base_url, headers=basic(AC, TOKEN)) as session:
+            path = f"{ACCOUNT}/Conferences.json?PageSize=1000"
+            first = await call(session, "GET", path, 200)
+            assert await call(session, "GET", path, 200) == first  # a frozen clock is a frozen world
+            clock.advance(900)
+            later = await call(session, "GET", path, 200)
+    finally:
+        await server.stop()
+    assert later != first
+    assert {c["sid"]: c["status"] for c in later["conferences"]} == {c.sid: c.status for c in world.conferences()}
+
+
+def test_the_world_itself_speaks_no_http() -> None:
+    probe = "import sys, confmon.sim.world; print(sorted(m for m in ('aiohttp', 'httpx') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 # -- conferences

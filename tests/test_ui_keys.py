@@ -165,3 +165,55 @@ async def test_hostile_names_are_shown_as_text(tmp_path):
         for row in range(app.rooms.row_count):
             await pilot.click(app.rooms, offset=(3, row + 1))
         assert app.is_running
+
+
+async def test_network_faults_show_on_the_status_bar_and_never_exit(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        loaded_at = app.store.health.last_success_at
+        app.backend.simulator.faults.fail_next(1000, status=503)
+        app.clock.advance(30)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.store.health.last_error is not None)
+        await pilot.pause()
+        status = str(app.query_one("#status").render())
+        assert "30s ago" in status and "⚠" in status and "503" in status
+        assert app.rooms.row_count > 0  # the last good data stays on screen
+        app.backend.simulator.faults.clear()
+        app.poller.refresh_now()
+        await wait_until(pilot, lambda: app.store.health.last_error is None, timeout=40)
+        assert app.store.health.last_success_at > loaded_at
+        assert app.is_running
+
+
+async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
+    from confmon.audit import AuditLog
+    from confmon.backend import open_backend
+    from confmon.clock import FrozenClock
+    from confmon.config import Connection, Credentials
+    from confmon.secret import Secret
+    from confmon.sim.server import SimServer
+    from confmon.sim.world import World
+    from confmon.ui.app import ConfmonApp
+
+    token = "tok-" + "7e" * 14
+    clock = FrozenClock()
+    sid = "AC" + "ab" * 16
+    server = SimServer(World(1, clock, sid, target_rooms=3, traffic=False), auth_token=token)
+    url = await server.start(port=0)
+    try:
+        audit = AuditLog(tmp_path / "a.jsonl", clock=clock)
+        connection = Connection(url, Credentials(sid, sid, Secret(token)))
+        app = ConfmonApp(open_backend(connection, audit=audit, read_only=False, clock=clock), account_label=sid,
+                         clock=clock, interval=0.25)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot)
+            await pilot.press("tab", "m", "k", "y")
+            await pilot.pause(0.5)
+            assert token not in app.export_screenshot()
+            assert token not in repr(app.backend.client) and token not in repr(connection)
+        assert (tmp_path / "a.jsonl").read_text().count("\n") == 2
+        assert token not in (tmp_path / "a.jsonl").read_text()
+    finally:
+        await server.stop()

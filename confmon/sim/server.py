@@ -32,6 +32,8 @@ class SimServer:
     def __init__(
         self, world: World, *, auth_token: str, api_key: tuple[str, str] | None = None, latency: float = 0.0
     ) -> None:
+        if not auth_token:
+            raise ValueError("the simulator needs an auth token to check")
         self.world = world
         self.latency = latency  # seconds added to every request, to model a real round trip
         self.faults = Faults()
@@ -86,12 +88,10 @@ class SimServer:
             return await handler(request)
         except ApiError as error:
             return error_reply(ext, error)
-        except NotFound:
+        except (NotFound, web.HTTPNotFound):
             return error_reply(ext, ApiError.not_found(request.path))
         except Invalid as error:
             return error_reply(ext, ApiError.invalid(str(error), error.code))
-        except web.HTTPNotFound:
-            return error_reply(ext, ApiError.not_found(request.path))
         except web.HTTPMethodNotAllowed:
             return error_reply(ext, ApiError(405, 20004, "Method not allowed"))
         except web.HTTPException:

@@ -3,8 +3,9 @@
 Determinism: every happening is a scheduled event at an absolute time, and events run in
 (time, scheduling order). Each room draws from its own RNG, seeded from (seed, room number),
 and the spawner from another, so what happens at time t depends only on the seed, t and the
-API actions made before t, never on how often `run_until` is called. API actions only change
-the rooms they touch: another room's future draws stay the same.
+API actions made before t, never on how often `run_until` is called. An API action changes the
+future of the room it touches (and, through the live count, when new rooms open), never the
+draws of another room.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ class World:
         self.clock = clock
         self.account_sid = account_sid
         self._rooms = Rooms(account_sid)
-        self.listeners: list[Callable[[WorldEvent], None]] = self._rooms.listeners
         self._ids = Random(f"{seed}/api")  # API actions draw their SIDs apart from traffic's streams
         self._now = clock.now()
         self._traffic = Traffic(
@@ -47,12 +46,12 @@ class World:
         self._moving = traffic
 
     @property
-    def now(self) -> float:
-        """The time the world has reached."""
-        return self._now
+    def listeners(self) -> list[Callable[[WorldEvent], None]]:
+        """Called with every change, as it happens; append to subscribe."""
+        return self._rooms.listeners
 
     def advance(self, now: float) -> None:
-        """Play scheduled traffic up to `now`; never goes back, and does nothing without traffic."""
+        """Bring the world to `now`, playing scheduled traffic (if on) on the way; time never goes back."""
         if now <= self._now:
             return
         if self._moving:

@@ -44,7 +44,7 @@ class ConfmonApp(App[None]):
         Binding("h", "hold", "Hold", id="hold", tooltip="Put the selected participant on hold, or take them off it"),
         Binding("k", "kick", "Kick", id="kick", tooltip="Remove the selected participant (asks first)"),
         Binding("e", "end", "End room", id="end", tooltip="End the selected room for everyone (asks first)"),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter rooms by name"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter rooms by name"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
         Binding("tab", "focus_next", "Pane", id="pane", tooltip="Move between rooms, participants and events"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),

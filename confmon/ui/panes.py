@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from confmon.model import Action, ConferenceStatus
-from confmon.store import LogEntry, Room, Store
+from confmon.store import LogEntry, Member, Room, Store
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
 
@@ -33,7 +33,7 @@ _PENDING_WORDS = {
 
 class RoomsTable(KeyedTable):
     COLUMNS = (
-        ("name", "Room", 30),
+        ("name", "Room", 40),
         ("status", "Status", 8),
         ("people", "Ppl", 4),
         ("muted", "Muted", 5),
@@ -106,14 +106,20 @@ class ParticipantsTable(KeyedTable):
                     fmt.flag(p.hold),
                     fmt.flag(p.coaching),
                     fmt.flag(p.end_conference_on_exit),
-                    fmt.duration((member.left_at or now) - member.joined_at),
+                    fmt.duration((member.left_at or now) - _joined(member)),
                 ),
                 style="dim" if member.left_at is not None else "",
             )
         return self.sync(rows)
 
 
-_LOG_STYLES = {"error": "bold red", "action": "cyan", "warning": "yellow"}
+def _joined(member: Member) -> float:
+    """When the caller joined: the server's word if it gave one, else when we first saw them."""
+    created = member.participant.date_created
+    return created.timestamp() if created is not None else member.joined_at
+
+
+_LOG_STYLES = {"error": "bold red", "action": "cyan", "room": "bold", "join": "green", "leave": "yellow"}
 
 
 class EventLog(RichLog):

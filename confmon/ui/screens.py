@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -51,15 +52,15 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Label("confmon keys", id="help-title")
-            yield DataTable(id="help-keys", cursor_type="none", show_header=False)
+            yield Static(self._keys_table(), id="help-keys")
             note = "read-only mode: actions that change a call are hidden" if self.read_only else ""
             yield Static(Text(note + "\nEsc closes · ctrl+p opens the command palette", style="dim"), id="help-note")
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("key", "does")
+    def _keys_table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
         for key, description in self.keys:
             table.add_row(Text(key, style="bold"), Text(description))
+        return table
 
 
 class FilterBar(Input):

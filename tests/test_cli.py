@@ -1,0 +1,97 @@
+"""The command line as a user meets it: real processes, a real simulator on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+ACCOUNT = "AC" + "c1" * 16
+TOKEN = "cli-test-token"
+
+
+def confmon(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    return subprocess.run(
+        [sys.executable, "-m", "confmon", *args],
+        env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def sim_url() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "confmon", "sim", "--port", "0", "--seed", "5", "--rooms", "4",
+         "--account-sid", ACCOUNT, "--auth-token", TOKEN],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(4)]
+        assert any(ACCOUNT in line for line in banner) and any(TOKEN in line for line in banner)
+        url = next(line.split()[-1] for line in banner if "base URL" in line)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def creds(token: str = TOKEN) -> dict[str, str]:
+    return {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": token}
+
+
+def test_ls_prints_the_live_rooms(sim_url):
+    result = confmon("ls", "--base-url", sim_url, env=creds())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["SID", "NAME", "STATUS"]
+    assert len(lines) == 1 + 4
+    assert all(line.startswith("CF") for line in lines[1:])
+
+
+def test_ls_json_with_participants(sim_url):
+    result = confmon("ls", "--base-url", sim_url, "--json", "-p", env=creds())
+    assert result.returncode == 0, result.stderr
+    rooms = json.loads(result.stdout)
+    assert len(rooms) == 4
+    assert all(room["status"] in ("init", "in-progress") for room in rooms)
+    assert all(p["call_sid"].startswith("CA") for room in rooms for p in room["participants"])
+    assert sum(len(room["participants"]) for room in rooms) > 0
+
+
+def test_ls_with_an_api_key(sim_url):
+    # The simulator only knows the auth token, so an API key is refused: the key path is taken.
+    env = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_API_KEY": "SK" + "0" * 32, "TWILIO_API_SECRET": "nope"}
+    result = confmon("ls", "--base-url", sim_url, env=env)
+    assert result.returncode == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "words"),
+    [
+        (("--bogus",), {}, 2, "unrecognized arguments"),
+        (("ls", "--status", "nope"), {}, 2, "invalid choice"),
+        (("ls",), {}, 2, "TWILIO_ACCOUNT_SID"),
+        (("ls", "--base-url", "ftp://example"), creds(), 2, "http(s) URL"),
+        (("ls", "--base-url", "http://127.0.0.1:9"), creds(), 4, "cannot reach"),
+        (("--base-url", "http://127.0.0.1:9"), creds(), 4, "cannot reach"),
+        (("demo", "--rooms", "-3"), {}, 2, "--rooms"),
+    ],
+)
+def test_user_errors_are_one_line_and_a_nonzero_exit(args, env, code, words):
+    result = confmon(*args, env=env)
+    assert result.returncode == code
+    assert words in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_wrong_token_is_refused_before_the_screen_opens(sim_url):
+    for command in (("ls",), ()):
+        result = confmon(*command, "--base-url", sim_url, env=creds("wrong-token"))
+        assert result.returncode == 3
+        assert result.stderr.strip() == "confmon: authentication failed: auth failed (401, code 20003): Authenticate"
+        assert "wrong-token" not in result.stderr + result.stdout
