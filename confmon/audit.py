@@ -84,8 +84,9 @@ class AuditLog:
         return True
 
     def _append(self, line: bytes) -> None:
-        if not self.path.parent.is_dir():
-            self.path.parent.mkdir(mode=0o700, parents=True)
+        # exist_ok: another confmon may create the directory at the same moment. An existing
+        # directory keeps its mode; a new one is private.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:

@@ -15,7 +15,6 @@ from confmon.api.client import ConferenceClient
 from confmon.audit import AuditLog
 from confmon.clock import Clock
 from confmon.config import Connection, Credentials
-from confmon.model import Capabilities
 from confmon.moderation import Moderator
 from confmon.secret import Secret
 
@@ -36,10 +35,6 @@ class Backend:
     simulator: SimServer | None = None  # the embedded one, for the demo; tests read its world's truth
 
     @property
-    def capabilities(self) -> Capabilities:
-        return self.client.capabilities
-
-    @property
     def world(self) -> World | None:
         return self.simulator.world if self.simulator is not None else None
 
@@ -57,16 +52,21 @@ class Backend:
 BackendFactory = Callable[[], Awaitable[Backend]]
 
 
+def make_client(connection: Connection, clock: Clock | None = None) -> ConferenceClient:
+    creds = connection.credentials
+    return ConferenceClient(
+        base_url=connection.base_url,
+        account_sid=creds.account_sid,
+        username=creds.username,
+        password=creds.password,
+        clock=clock,
+    )
+
+
 def open_backend(connection: Connection, *, audit: AuditLog, read_only: bool, clock: Clock) -> BackendFactory:
     async def factory() -> Backend:
         creds = connection.credentials
-        client = ConferenceClient(
-            base_url=connection.base_url,
-            account_sid=creds.account_sid,
-            username=creds.username,
-            password=creds.password,
-            clock=clock,
-        )
+        client = make_client(connection, clock)
         moderator = Moderator(
             client, audit, account_sid=creds.account_sid, capabilities=client.capabilities, read_only=read_only
         )

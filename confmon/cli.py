@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import secrets
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from confmon.api.errors import ApiError, AuthFailed, Unavailable
 from confmon.config import TWILIO_BASE_URL, ConfigError, Connection, check_base_url, credentials_from_env
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
+MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,10 +26,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
 
 
-def _positive_float(text: str) -> float:
+def _interval(text: str) -> float:
     value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not math.isfinite(value) or value < MIN_INTERVAL:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_INTERVAL} seconds, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
     return value
 
 
@@ -44,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     connection.add_argument("--account-sid", help="account SID (default: $TWILIO_ACCOUNT_SID)")
 
     monitor = _Parser(add_help=False)
-    monitor.add_argument("--interval", type=_positive_float, default=2.0, help="seconds between polls (default 2)")
+    monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between polls (default 2)")
     monitor.add_argument("--read-only", action="store_true", help="hide every key that changes a call")
     monitor.add_argument("--audit-log", type=Path, help="where actions are recorded (default: user data dir)")
 
@@ -61,8 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rooms", type=_rooms, default=12, help="live rooms to keep (default 12)")
 
     sim = commands.add_parser("sim", help="serve the simulated Twilio API on 127.0.0.1")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8089)
+    sim.add_argument("--port", type=_port, default=8089, help="port on 127.0.0.1 (0 picks a free one)")
     sim.add_argument("--seed", type=int, default=7)
     sim.add_argument("--rooms", type=_rooms, default=12)
     sim.add_argument("--account-sid", default=None, help="account SID to serve (default: a fixed demo SID)")
@@ -97,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(EXIT_UNAVAILABLE, f"cannot reach the API: {error}")
     except ApiError as error:
         return _fail(EXIT_API, str(error))
+    except EOFError:  # ctrl-d at the token prompt
+        return _fail(EXIT_USAGE, "no auth token given")
     except KeyboardInterrupt:
         return 130
 
@@ -149,25 +159,18 @@ def _run_app(factory, account_sid: str, clock, args: argparse.Namespace) -> int:
 
 
 async def _preflight(connection: Connection) -> None:
-    from confmon.api.client import ConferenceClient
+    from confmon.backend import make_client
 
-    async with _client(connection, ConferenceClient) as client:
+    async with make_client(connection) as client:
         await client.check()
 
 
-def _client(connection: Connection, client_class):
-    creds = connection.credentials
-    return client_class(
-        base_url=connection.base_url, account_sid=creds.account_sid, username=creds.username, password=creds.password
-    )
-
-
 async def _run_ls(args: argparse.Namespace) -> int:
-    from confmon.api.client import ConferenceClient
+    from confmon.backend import make_client
     from confmon.model import ConferenceStatus
 
     connection = _connection(args)
-    async with _client(connection, ConferenceClient) as client:
+    async with make_client(connection) as client:
         if args.status == "live":
             snapshot = await client.sweep() if args.participants else None
             rooms = list(snapshot.conferences) if snapshot else [
@@ -178,7 +181,7 @@ async def _run_ls(args: argparse.Namespace) -> int:
         else:
             rooms = await client.list_conferences(status=ConferenceStatus(args.status))
             participants = {}
-            if args.participants:
+            if args.participants and args.status != "completed":  # Twilio lists none for ended rooms
                 for room in rooms:
                     participants[room.sid] = tuple(await client.list_participants(room.sid))
     from confmon.listing import render_json, render_table
@@ -193,7 +196,7 @@ def _run_sim(args: argparse.Namespace) -> int:
 
     token = args.auth_token or secrets.token_hex(16)
     return run_standalone(
-        host=args.host,
+        host="127.0.0.1",
         port=args.port,
         seed=args.seed,
         rooms=args.rooms,

@@ -31,25 +31,23 @@ class Credentials:
     username: str
     password: Secret
 
-    @property
-    def masked_username(self) -> str:
-        return f"{self.username[:4]}…{self.username[-4:]}"
-
 
 @dataclass(frozen=True)
 class Connection:
     base_url: str
     credentials: Credentials
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.base_url).netloc
-
 
 def check_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("--base-url must not carry credentials: use the TWILIO_* environment variables")
     return url.rstrip("/")
 
 

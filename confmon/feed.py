@@ -1,7 +1,8 @@
 """Runs the client into the store: one sweep at a time, forever, whatever the network does.
 
-A failed sweep becomes a health error in the store (the data stays on screen), and the next one
-waits longer, up to `max_backoff`. Only cancellation stops the loop.
+A failed sweep, or one that outlasts its own deadline, becomes a health error in the store (the
+data stays on screen), and the next one waits longer, up to `max_backoff`. Only cancellation
+stops the loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from confmon.api.errors import ApiError, RateLimited
 from confmon.clock import Clock
 from confmon.model import Snapshot
 from confmon.sanitize import display_text
-from confmon.store import Changes, Store
+from confmon.store import Changes, Store, internal_error
 
 _MAX_MESSAGE = 240
 
@@ -24,14 +25,13 @@ class SweepClient(Protocol):
     async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot: ...
 
 
+def _shown(text: str) -> str:
+    return display_text(text, _MAX_MESSAGE)
+
+
 def _describe(error: BaseException) -> str:
     # Some errors (a bare TimeoutError) have no message at all; their type still says something.
-    return display_text(str(error) or type(error).__name__, _MAX_MESSAGE)
-
-
-def _internal(error: BaseException) -> str:
-    text = str(error)
-    return display_text(f"internal error: {type(error).__name__}" + (f": {text}" if text else ""), _MAX_MESSAGE)
+    return _shown(str(error) or type(error).__name__)
 
 
 class Poller:
@@ -44,12 +44,16 @@ class Poller:
         interval: float = 2.0,
         on_changes: Callable[[Changes], None],
         max_backoff: float = 30.0,
+        sweep_deadline: float | None = None,
     ) -> None:
         self._client = client
         self._store = store
         self._clock = clock
         self._interval = interval
         self._max_backoff = max(max_backoff, interval)
+        # Each call has its own deadline, but a sweep of 1,000 rooms is a hundred rounds of calls:
+        # against a server that trickles, it could run for half an hour with nothing on screen.
+        self.sweep_deadline = sweep_deadline if sweep_deadline is not None else max(3 * interval, 30.0)
         self._on_changes = on_changes
         self._priority: tuple[str, ...] = ()
         self._wake = asyncio.Event()
@@ -75,8 +79,10 @@ class Poller:
     async def poll_once(self) -> Changes:
         self._retry_after = 0.0
         started = self._clock.now()
+        deadline = asyncio.timeout(self.sweep_deadline)
         try:
-            snapshot = await self._client.sweep(priority=self._priority)
+            async with deadline:
+                snapshot = await self._client.sweep(priority=self._priority)
             if not snapshot.taken_at:  # the store needs to know when the sweep ran
                 finished = self._clock.now()
                 snapshot = dataclasses.replace(snapshot, taken_at=finished, latency=finished - started)
@@ -84,9 +90,11 @@ class Poller:
         except (ApiError, OSError, TimeoutError) as error:
             if isinstance(error, RateLimited) and error.retry_after:
                 self._retry_after = error.retry_after
+            if isinstance(error, TimeoutError) and deadline.expired():
+                return self._store.record_error(f"sweep took longer than {self.sweep_deadline:g} s")
             return self._store.record_error(_describe(error))
         except Exception as error:  # a bug in a dialect or the store must not stop the feed
-            return self._store.record_error(_internal(error))
+            return self._store.record_error(_shown(internal_error(error)))
 
     async def run(self) -> None:
         undelivered = Changes.empty
@@ -102,7 +110,7 @@ class Poller:
         try:
             self._on_changes(changes)
         except Exception as error:
-            return changes | self._store.record_error(_internal(error))
+            return changes | self._store.record_error(_shown(internal_error(error)))
         return Changes.empty
 
     async def _wait(self, delay: float) -> None:

@@ -13,6 +13,7 @@ from confmon.api.errors import ApiError, NotFound, Unavailable
 from confmon.audit import AuditLog
 from confmon.model import Action, Capabilities, Conference, Outcome, OutcomeStatus, Participant, Target
 from confmon.sanitize import display_text
+from confmon.store import FLAG_UPDATES, internal_error
 
 READ_ONLY = "read-only mode"
 NOT_SUPPORTED = "not supported by this backend"
@@ -28,17 +29,6 @@ _CAPABILITY = {
     Action.KICK: "can_kick",
     Action.END: "can_end",
 }
-_UPDATES = {
-    Action.MUTE: {"muted": True},
-    Action.UNMUTE: {"muted": False},
-    Action.HOLD: {"hold": True},
-    Action.UNHOLD: {"hold": False},
-}
-
-
-def _internal(error: Exception) -> str:
-    text = str(error)
-    return f"internal error: {type(error).__name__}" + (f": {text}" if text else "")
 
 
 class ModerationClient(Protocol):
@@ -82,13 +72,15 @@ class Moderator:
             try:
                 outcome = await self._call(action, target)
             except asyncio.CancelledError:  # the app is closing mid-call: the record still says so
-                self._record(self._failed(action, target, "cancelled; it may have taken effect"))
+                await self._record(self._failed(action, target, "cancelled; it may have taken effect"))
                 raise
-        self._record(outcome)
+        await self._record(outcome)
         return outcome
 
-    def _record(self, outcome: Outcome) -> None:
-        self._audit.record(outcome, account_sid=self.account_sid, read_only=self.read_only)
+    async def _record(self, outcome: Outcome) -> None:
+        # open/fsync on a hung network home would freeze the event loop, and with it the UI: write
+        # from a worker thread. Once started, the write finishes even if this await is cancelled.
+        await asyncio.to_thread(self._audit.record, outcome, account_sid=self.account_sid, read_only=self.read_only)
 
     @property
     def audit_error(self) -> str | None:
@@ -114,7 +106,8 @@ class Moderator:
             if action is Action.KICK:
                 await self._client.kick(conference_sid, call_sid)
                 return Outcome(action, target, confirmed)
-            participant = await self._client.update_participant(conference_sid, call_sid, **_UPDATES[action])
+            flag, value = FLAG_UPDATES[action]
+            participant = await self._client.update_participant(conference_sid, call_sid, **{flag: value})
             return Outcome(action, target, confirmed, participant=participant)
         except NotFound as error:
             if action.destructive:  # whoever we meant to remove is not there: the intent holds
@@ -127,7 +120,7 @@ class Moderator:
         except (ApiError, OSError, TimeoutError) as error:
             return self._failed(action, target, str(error) or type(error).__name__)
         except Exception as error:  # a bug must not take the UI down with it
-            return self._failed(action, target, _internal(error))
+            return self._failed(action, target, internal_error(error))
 
     @staticmethod
     def _failed(action: Action, target: Target, reason: str) -> Outcome:

@@ -34,15 +34,27 @@ ROOM_ENDED = "room ended"
 ENDED = "ended"
 ENDED_BY_OPERATOR = "ended by operator"
 
-# What a confirmed action sets when the server returned no participant to take the state from.
-_FLAG_VALUES = {
-    Action.MUTE: ("muted", True),
-    Action.UNMUTE: ("muted", False),
-    Action.HOLD: ("hold", True),
-    Action.UNHOLD: ("hold", False),
-}
+# The participant flag each update action sets: what moderation asks the server for, and what a
+# confirmed action shows when the server returned no participant to take the state from.
+FLAG_UPDATES: Mapping[Action, tuple[str, bool]] = MappingProxyType(
+    {
+        Action.MUTE: ("muted", True),
+        Action.UNMUTE: ("muted", False),
+        Action.HOLD: ("hold", True),
+        Action.UNHOLD: ("hold", False),
+    }
+)
 
 K = TypeVar("K", bound=Hashable)
+
+
+def internal_error(error: BaseException) -> str:
+    """How an unexpected exception (a bug, not a network fault) is told in the log and the status bar.
+
+    Raw text: whoever passes it on makes it safe to show, as with any other error message.
+    """
+    text = str(error)
+    return f"internal error: {type(error).__name__}" + (f": {text}" if text else "")
 
 
 class LogKind(enum.StrEnum):
@@ -69,9 +81,6 @@ class FeedHealth:
     last_error: str | None = None
     error_since: float | None = None
     failures: int = 0  # consecutive
-
-    def data_age(self, now: float) -> float | None:
-        return None if self.last_success_at is None else now - self.last_success_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,13 +249,6 @@ class Store:
     @property
     def rooms(self) -> Mapping[str, Room]:
         return MappingProxyType(self._rooms)
-
-    def room(self, sid: str) -> Room | None:
-        return self._rooms.get(sid)
-
-    def member(self, conference_sid: str, call_sid: str) -> Member | None:
-        room = self._rooms.get(conference_sid)
-        return room._members.get(call_sid) if room else None
 
     @property
     def health(self) -> FeedHealth:
@@ -467,7 +469,7 @@ class Store:
         else:
             participant = outcome.participant
             if participant is None:
-                flag, value = _FLAG_VALUES[action]
+                flag, value = FLAG_UPDATES[action]
                 participant = dataclasses.replace(member.participant, **{flag: value})
             room._members[member.participant.call_sid] = dataclasses.replace(
                 member, participant=participant, last_changed=now

@@ -96,6 +96,22 @@ def test_existing_directory_mode_is_left_alone(tmp_path: Path) -> None:
     assert mode(tmp_path) == 0o755
 
 
+def test_a_directory_created_at_the_same_moment_by_another_process_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data" / "audit.jsonl"
+    real_mkdir = Path.mkdir
+
+    def loses_the_race(self: Path, *args, **kw) -> None:
+        os.makedirs(self, mode=0o700, exist_ok=True)  # another confmon got there first
+        real_mkdir(self, *args, **kw)
+
+    monkeypatch.setattr(Path, "mkdir", loses_the_race)
+    log = log_at(path)
+    assert log.record(confirmed(), account_sid=ACCOUNT, read_only=False), log.last_error
+    assert len(lines(path)) == 1
+
+
 def test_one_parsable_line_per_record_even_with_hostile_text(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     nasty = Target(TARGET.conference_sid, TARGET.call_sid, "eve\n\x1b[31m\u202e}{")

@@ -79,6 +79,11 @@ def test_ls_with_an_api_key(sim_url):
         (("ls", "--base-url", "http://127.0.0.1:9"), creds(), 4, "cannot reach"),
         (("--base-url", "http://127.0.0.1:9"), creds(), 4, "cannot reach"),
         (("demo", "--rooms", "-3"), {}, 2, "--rooms"),
+        (("demo", "--interval", "nan"), {}, 2, "--interval"),
+        (("demo", "--interval", "0.01"), {}, 2, "at least"),
+        (("sim", "--port", "70000"), {}, 2, "--port"),
+        (("ls", "--base-url", "http://user:pw@127.0.0.1:9"), creds(), 2, "must not carry credentials"),
+        (("ls", "--base-url", "http://[::1"), creds(), 2, "http(s) URL"),
     ],
 )
 def test_user_errors_are_one_line_and_a_nonzero_exit(args, env, code, words):

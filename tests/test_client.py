@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
+import httpx
 import pytest
 
 from confmon.api import AuthFailed, ConferenceClient, NotFound, Unavailable
@@ -156,6 +158,56 @@ async def test_sweep_of_a_hundred_rooms() -> None:
     assert sorted(c.sid for c in snapshot.conferences) == sorted(c.sid for c in live)
     assert snapshot.participants == {c.sid: tuple(all_sent(world.participants(c.sid))) for c in live}
     assert snapshot.complete
+
+
+class OneAtATime(httpx.AsyncBaseTransport):
+    """Serves requests one at a time, in the order sent, and runs `between` once, right after the
+    first conference listing has been answered: the world moves between a sweep's two listings."""
+
+    def __init__(self, between: Callable[[], None]) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._turn = asyncio.Lock()  # FIFO: whoever asked first is served first
+        self._between = between
+        self.listed: list[str | None] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self._turn:
+            response = await self._inner.handle_async_request(request)
+            await response.aread()
+            if request.url.path.endswith("/Conferences.json"):
+                self.listed.append(request.url.params.get("Status"))
+                if len(self.listed) == 1:
+                    self._between()
+            return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_a_room_that_starts_between_the_two_listings_is_in_the_sweep(sim: SimServer) -> None:
+    world = sim.world
+    waiting = world.create_participant(
+        "Webinar", from_="+15005550006", to="+15005550001", label="early", start_conference_on_enter=False
+    )
+    assert world.conference(waiting.conference_sid).status is ConferenceStatus.INIT
+
+    def host_arrives() -> None:
+        world.create_participant(waiting.conference_sid, from_="+15005550007", to="+15005550001", label="host")
+
+    transport = OneAtATime(host_arrives)
+    assert sim.base_url is not None
+    async with ConferenceClient(
+        base_url=sim.base_url, account_sid=AC, username=AC, password=Secret(TOKEN), transport=transport
+    ) as api:
+        snapshot = await api.sweep()
+
+    rooms = {c.sid: c for c in snapshot.conferences}
+    assert waiting.conference_sid in rooms  # listed concurrently or in-progress first, it was in neither
+    assert rooms[waiting.conference_sid].status is ConferenceStatus.IN_PROGRESS  # in both lists: the newer copy
+    assert [p.label for p in snapshot.participants[waiting.conference_sid]] == ["early", "host"]
+    live = {c.sid for c in world.conferences() if c.status is not ConferenceStatus.COMPLETED}
+    assert set(rooms) == live
+    assert transport.listed == ["init", "in-progress"]
 
 
 async def test_429_is_waited_out(sim: SimServer, api: ConferenceClient) -> None:

@@ -95,6 +95,40 @@ async def test_errors_keep_the_data(store: Store, clock: FrozenClock) -> None:
     assert list(store.rooms) == [ROOM.sid] and store.health.last_error == "unavailable: down"
 
 
+async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) -> None:
+    p = poller(FakeClient(Unavailable("down"), Unavailable("down"), OK), store, clock)
+    await p.poll_once()
+    await p.poll_once()
+    assert store.health.last_error == "unavailable: down" and store.health.failures == 2
+    changes = await p.poll_once()
+    assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
+    assert changes.health_changed and "poll recovered after 2 failures" in [entry.text for entry in changes.log]
+
+
+class HangingClient(FakeClient):
+    """A sweep that never ends, as against a server trickling every response within each call's deadline."""
+
+    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot:
+        self.sweeps += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def test_the_sweep_deadline_defaults_to_three_intervals_and_at_least_thirty_seconds(
+    store: Store, clock: FrozenClock
+) -> None:
+    assert poller(FakeClient(), store, clock, interval=2.0).sweep_deadline == 30.0
+    assert poller(FakeClient(), store, clock, interval=20.0).sweep_deadline == 60.0
+
+
+async def test_a_sweep_past_its_deadline_is_a_poll_error(store: Store, clock: FrozenClock) -> None:
+    p = poller(HangingClient(), store, clock, sweep_deadline=0.01)
+    changes = await p.poll_once()
+    assert store.health.last_error == "sweep took longer than 0.01 s" and store.health.failures == 1
+    assert [entry.text for entry in changes.log] == ["poll failed: sweep took longer than 0.01 s"]
+    assert p.next_delay == 4.0  # backs off like any failure
+
+
 async def test_cancellation_propagates(store: Store, clock: FrozenClock) -> None:
     with pytest.raises(asyncio.CancelledError):
         await poller(FakeClient(asyncio.CancelledError()), store, clock).poll_once()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,32 @@ async def test_unwritable_audit_log_does_not_change_the_outcome(tmp_path: Path) 
     outcome = await m.perform(Action.MUTE, ALICE_TARGET)
     assert outcome.status is OutcomeStatus.CONFIRMED
     assert m.audit_error is not None and m.audit_error.startswith("audit log unwritable")
+
+
+class ThreadNoting(AuditLog):
+    """An audit log that notes which thread wrote each record."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, clock=FrozenClock(), actor="op")
+        self.threads: list[int] = []
+
+    def _append(self, line: bytes) -> None:
+        self.threads.append(threading.get_ident())
+        super()._append(line)
+
+
+async def test_audit_records_are_written_off_the_event_loop(audit_path: Path) -> None:
+    """A hung network home must not freeze the loop (and the UI): open and fsync run in a worker thread."""
+    log = ThreadNoting(audit_path)
+    m = Moderator(FakeClient(), log, account_sid=ACCOUNT, capabilities=Capabilities())
+    await m.perform(Action.MUTE, ALICE_TARGET)
+    with pytest.raises(asyncio.CancelledError):  # the record made on the way out of a cancelled call too
+        await Moderator(
+            FakeClient(asyncio.CancelledError()), log, account_sid=ACCOUNT, capabilities=Capabilities()
+        ).perform(Action.KICK, ALICE_TARGET)
+    loop_thread = threading.get_ident()
+    assert len(log.threads) == 2 and loop_thread not in log.threads
+    assert [r["action"] for r in records(audit_path)] == ["mute", "kick"]
 
 
 def test_pending_outcome(audit_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ import pytest_asyncio
 
 from confmon.clock import FrozenClock
 from confmon.model import ConferenceStatus
-from confmon.sim.server import SimServer
+from confmon.sim.server import SimServer, is_loopback, run_standalone
 from confmon.sim.world import World
 
 AC = "AC" + "0123456789abcdef" * 2
@@ -268,7 +269,16 @@ async def test_page_tokens_walk_every_room_once_while_rooms_come_and_go(
 
 
 @pytest.mark.parametrize(
-    "query", ["PageSize=0", "PageSize=1001", "PageSize=many", "Page=2", "PageToken=nonsense", "Page=-1"]
+    "query",
+    [
+        "PageSize=0",
+        "PageSize=1001",
+        "PageSize=many",
+        "Page=2",
+        "PageToken=nonsense",
+        "Page=-1",
+        f"PageToken=PACF{'0' * 32}_1%0A",  # a well-formed token with a trailing newline
+    ],
 )
 async def test_bad_paging_is_a_400(http: aiohttp.ClientSession, query: str) -> None:
     assert_error(await call(http, "GET", f"{ACCOUNT}/Conferences.json?{query}", 400), 400, 20001)
@@ -482,3 +492,43 @@ async def test_queued_faults_apply_in_order(sim: SimServer, http: aiohttp.Client
             await response.read()
     assert sim.faults.pending == 0
     await call(http, "GET", path, 200)
+
+
+# -- confmon sim
+
+
+def standalone(host: str, port: int = 0) -> int:
+    return run_standalone(host=host, port=port, seed=1, rooms=2, account_sid=AC, auth_token=TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("localhost", True),
+     ("0.0.0.0", False), ("::", False), ("10.0.0.1", False), ("", False), ("localhost.example.com", False)],
+)  # fmt: skip
+def test_only_loopback_counts_as_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "", "192.0.2.10", "example.com", "localhost.example.com"])
+def test_standalone_refuses_a_host_off_loopback(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert standalone(host) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "loopback only" in err
+
+
+@pytest.mark.parametrize("port", [70000, -1])
+def test_standalone_reports_a_bad_port_on_stderr(port: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert standalone("127.0.0.1", port) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"confmon: cannot listen on 127.0.0.1:{port}: ") and len(err.splitlines()) == 1
+
+
+def test_standalone_reports_a_busy_port_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert standalone("127.0.0.1", port) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"confmon: cannot listen on 127.0.0.1:{port}: ") and len(err.splitlines()) == 1

@@ -11,7 +11,9 @@ import pytest
 
 from confmon.clock import FrozenClock
 from confmon.model import ConferenceStatus, ParticipantStatus
-from confmon.sim.world import Invalid, NotFound, World, WorldEvent
+from confmon.sim import names
+from confmon.sim.rooms import COMPLETED_RETENTION, Rooms
+from confmon.sim.world import MAX_REPLAY, Invalid, NotFound, World, WorldEvent
 
 AC = "AC" + "0123456789abcdef" * 2
 FROM, TO = "+15005550006", "+15005550001"
@@ -178,6 +180,14 @@ def test_every_change_is_an_event_numbered_per_room(world: World, clock: FrozenC
     assert events[-1].conference.reason_conference_ended == "participant-with-end-conference-on-exit-left"
 
 
+@pytest.mark.parametrize("check", [names.is_conference_sid, names.is_call_sid])
+def test_a_sid_is_the_whole_string(check) -> None:
+    prefix = "CF" if check is names.is_conference_sid else "CA"
+    sid = prefix + "0123456789abcdef" * 2
+    assert check(sid)
+    assert not check(sid + "\n") and not check(sid + "0") and not check(" " + sid)
+
+
 # -- the seeded world
 
 
@@ -270,6 +280,69 @@ def test_with_a_live_clock_something_happens_every_second_or_two(clock: FrozenCl
     # The room count hovers at its target, dipping a little when several rooms end close together.
     assert max(live_counts) == 12 and sorted(live_counts)[len(live_counts) // 2] >= 11
     assert min(live_counts) >= 6
+
+
+def test_completed_rooms_are_pruned_an_hour_after_they_end_and_nothing_else_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def run(*, prune: bool) -> World:
+        clock = FrozenClock()
+        world = World(7, clock, AC)
+        with monkeypatch.context() as patch:
+            if not prune:
+                patch.setattr(Rooms, "prune", lambda self, now: None)
+            for minute in range(3 * 60):
+                clock.advance(60)
+                world.advance(clock.now())
+                if minute == 90:  # an API action on the way: its room is pruned like any other
+                    world.end_conference(live_rooms(world)[0].sid)
+        return world
+
+    started = FrozenClock().now()
+    pruned, kept = run(prune=True), run(prune=False)
+    cutoff = pruned.clock.now() - COMPLETED_RETENTION
+
+    def listed(c) -> bool:  # live, in the archive found at the start, or ended within the hour
+        ended_while_running = c.status == ConferenceStatus.COMPLETED and c.date_updated.timestamp() > started
+        return not ended_while_running or c.date_updated.timestamp() > cutoff
+
+    everything = kept.conferences()
+    assert sum(not listed(c) for c in everything) > 50  # three hours of a dozen rooms turning over
+    assert pruned.conferences() == [c for c in everything if listed(c)]
+    assert state(pruned) == [entry for entry, c in zip(state(kept), everything, strict=True) if listed(c)]
+    assert len(pruned.conferences()) < len(everything) / 2
+
+
+def test_a_gap_too_long_to_replay_is_skipped_and_the_world_found_afresh() -> None:
+    """Six hours missed (a laptop resumed): a cost in rooms, not hours; what is live depends on (seed, t) only."""
+
+    def resumed(after: float) -> tuple[World, list[WorldEvent]]:
+        clock = FrozenClock()
+        world = World(7, clock, AC)
+        clock.advance(after)  # some ordinary life first, or none
+        world.advance(clock.now())
+        events: list[WorldEvent] = []
+        world.listeners.append(events.append)
+        clock.advance(6 * 3600 - after)
+        world.advance(clock.now())
+        return world, events
+
+    (a, events), (b, _) = resumed(0), resumed(600)
+    assert 6 * 3600 - 600 > MAX_REPLAY
+    assert len(events) < 1000  # replaying six hours of a dozen rooms is ~20,000 events
+    assert len(live_rooms(a)) == 12
+    assert [(c, a.participants(c.sid)) for c in live_rooms(a)] == [(c, b.participants(c.sid)) for c in live_rooms(b)]
+    now = a.clock.now()
+    assert all(now - c.date_created.timestamp() <= 5400 for c in live_rooms(a))  # rooms of varied age, as at start
+    ended = [e for e in events if e.kind == "conference-end"]
+    assert len(ended) == 12 and all(e.conference.reason_conference_ended == "last-participant-left" for e in ended)
+
+    skipped = len(events)
+    for _ in range(300):  # and life goes on from there
+        a.clock.advance(1)
+        a.advance(a.clock.now())
+    later = events[skipped:]
+    assert len(later) >= 100 and all(e.timestamp > now for e in later)
 
 
 def test_a_thousand_rooms_of_ten_build_quickly() -> None:

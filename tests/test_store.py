@@ -84,7 +84,7 @@ def test_first_load_adds_everything_with_one_log_line(clock: FrozenClock) -> Non
     assert texts(changes) == ["2 rooms, 3 participants loaded"]
     assert changes.health_changed
     assert list(s.rooms) == [SALES.sid, BRIDGE.sid]
-    room = s.room(SALES.sid)
+    room = s.rooms.get(SALES.sid)
     assert room is not None and room.participant_count == 2 and room.first_seen == clock.now()
     assert room.members[ALICE.call_sid].joined_at == clock.now()
 
@@ -113,7 +113,7 @@ def test_join_update_and_leave_by_diff(store: Store, clock: FrozenClock) -> None
         "alice muted in Sales weekly sync",
         "bob left Sales weekly sync",
     }
-    room = store.room(SALES.sid)
+    room = store.rooms.get(SALES.sid)
     assert room is not None
     bob = room.members[BOB.call_sid]
     assert (bob.left_at, bob.left_reason) == (clock.now(), "left")
@@ -125,20 +125,20 @@ def test_departed_member_is_kept_then_expired(store: Store, clock: FrozenClock) 
     store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
     clock.advance(19.9)
     assert not store.expire()
-    assert BOB.call_sid in store.room(SALES.sid).members
+    assert BOB.call_sid in store.rooms.get(SALES.sid).members
 
     clock.advance(0.1)
     changes = store.expire()
     assert changes.members_removed == ((SALES.sid, BOB.call_sid),)
     assert changes.rooms_updated == (SALES.sid,)
-    assert BOB.call_sid not in store.room(SALES.sid).members
+    assert BOB.call_sid not in store.rooms.get(SALES.sid).members
 
 
 def test_member_back_before_expiry_is_revived(store: Store, clock: FrozenClock) -> None:
     store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
     clock.advance(5)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
-    bob = store.room(SALES.sid).members[BOB.call_sid]
+    bob = store.rooms.get(SALES.sid).members[BOB.call_sid]
     assert bob.left_at is None and bob.joined_at == clock.now() - 5
     assert changes.members_updated == ((SALES.sid, BOB.call_sid),)
     clock.advance(30)
@@ -148,14 +148,14 @@ def test_member_back_before_expiry_is_revived(store: Store, clock: FrozenClock) 
 def test_room_without_participants_entry_keeps_its_members(store: Store) -> None:
     changes = store.apply_snapshot(snap({SALES: None, BRIDGE: (CAROL,)}))
     assert not changes
-    assert store.room(SALES.sid).participant_count == 2
+    assert store.rooms.get(SALES.sid).participant_count == 2
 
 
 def test_room_missing_from_complete_snapshot_ends(store: Store, clock: FrozenClock) -> None:
     clock.advance(3)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
 
-    room = store.room(BRIDGE.sid)
+    room = store.rooms.get(BRIDGE.sid)
     assert room is not None and room.ended_at == clock.now()
     assert room.conference.status is ConferenceStatus.COMPLETED
     carol = room.members[CAROL.call_sid]
@@ -168,20 +168,20 @@ def test_room_missing_from_complete_snapshot_ends(store: Store, clock: FrozenClo
 def test_incomplete_snapshot_never_ends_rooms(store: Store) -> None:
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}, complete=False))
     assert not changes
-    assert store.room(BRIDGE.sid).ended_at is None
+    assert store.rooms.get(BRIDGE.sid).ended_at is None
 
 
 def test_ended_room_and_its_members_kept_until_ended_retention(store: Store, clock: FrozenClock) -> None:
     store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
     clock.advance(30)  # past the departed retention: the ended room still shows who was in it
     assert not store.expire()
-    assert CAROL.call_sid in store.room(BRIDGE.sid).members
+    assert CAROL.call_sid in store.rooms.get(BRIDGE.sid).members
 
     clock.advance(30)
     changes = store.expire()
     assert changes.rooms_removed == (BRIDGE.sid,)
     assert changes.members_removed == ((BRIDGE.sid, CAROL.call_sid),)
-    assert store.room(BRIDGE.sid) is None
+    assert store.rooms.get(BRIDGE.sid) is None
     assert list(store.rooms) == [SALES.sid]
 
 
@@ -190,7 +190,7 @@ def test_ended_room_that_comes_back_is_revived(store: Store, clock: FrozenClock)
     clock.advance(10)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
 
-    room = store.room(BRIDGE.sid)
+    room = store.rooms.get(BRIDGE.sid)
     assert room.ended_at is None and room.conference == BRIDGE
     assert room.members[CAROL.call_sid].left_at is None
     assert changes.rooms_updated == (BRIDGE.sid,)
@@ -204,9 +204,9 @@ def test_conference_listed_as_completed_ends_a_known_room_and_skips_a_new_one(st
     never_seen = conf(9, status=ConferenceStatus.COMPLETED)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), done: (), never_seen: ()}))
 
-    room = store.room(BRIDGE.sid)
+    room = store.rooms.get(BRIDGE.sid)
     assert room.ended_at is not None and room.ended_reason == "hung up"
-    assert store.room(never_seen.sid) is None
+    assert store.rooms.get(never_seen.sid) is None
     assert not changes.rooms_added
 
 
@@ -221,7 +221,7 @@ def test_renamed_room_is_updated(store: Store) -> None:
     renamed = dataclasses.replace(SALES, friendly_name="Sales (moved)")
     changes = store.apply_snapshot(snap({renamed: (ALICE, BOB), BRIDGE: (CAROL,)}))
     assert changes.rooms_updated == (SALES.sid,) and not changes.members_updated
-    assert store.room(SALES.sid).conference == renamed
+    assert store.rooms.get(SALES.sid).conference == renamed
 
 
 # ---- health ---------------------------------------------------------------------------------
@@ -238,28 +238,28 @@ def test_errors_keep_data_and_track_age(store: Store, clock: FrozenClock) -> Non
     assert first.health_changed and second.health_changed and not second.log  # counted, not logged twice
     health = store.health
     assert health.failures == 2 and health.error_since == loaded_at + 2
-    assert health.last_success_at == loaded_at and health.data_age(clock.now()) == 6
-    assert store.room(SALES.sid).participant_count == 2
+    assert health.last_success_at == loaded_at == clock.now() - 6
+    assert store.rooms.get(SALES.sid).participant_count == 2
 
     clock.advance(1)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, latency=0.25))
     assert texts(changes) == ["poll recovered after 2 failures"]
     assert changes.health_changed
     assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
-    assert store.health.last_latency == 0.25 and store.health.data_age(clock.now()) == 0
+    assert store.health.last_latency == 0.25 and store.health.last_success_at == clock.now()
 
 
-def test_data_age_is_none_before_any_success(clock: FrozenClock) -> None:
+def test_no_success_time_before_any_success(clock: FrozenClock) -> None:
     s = Store(clock)
     s.record_error("auth failed")
-    assert s.health.data_age(clock.now()) is None
+    assert s.health.last_success_at is None
     assert s.rooms == {}
 
 
 def test_snapshot_time_is_taken_from_the_sweep(store: Store, clock: FrozenClock) -> None:
     clock.advance(10)
     store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now() - 1, latency=0.5))
-    assert store.health.data_age(clock.now()) == 1
+    assert store.health.last_success_at == clock.now() - 1
 
 
 # ---- outcomes -------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def test_pending_is_visible_and_changes_no_data(store: Store) -> None:
     assert store.pending == {(SALES.sid, ALICE.call_sid): Action.MUTE}
     assert changes.members_updated == ((SALES.sid, ALICE.call_sid),)
     assert texts(changes) == ["mute alice…"]
-    assert not store.room(SALES.sid).members[ALICE.call_sid].participant.muted
+    assert not store.rooms.get(SALES.sid).members[ALICE.call_sid].participant.muted
 
 
 def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
@@ -284,8 +284,8 @@ def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
     changes = store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.CONFIRMED, participant=returned))
 
     assert store.pending_for(SALES.sid, ALICE.call_sid) is None
-    assert store.room(SALES.sid).members[ALICE.call_sid].participant == returned
-    assert store.room(SALES.sid).muted_count == 1
+    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].participant == returned
+    assert store.rooms.get(SALES.sid).muted_count == 1
     assert texts(changes) == ["mute alice: confirmed"]
     assert changes.rooms_updated == (SALES.sid,)
 
@@ -301,15 +301,15 @@ def test_confirmed_without_participant_sets_the_flag(
     s = Store(clock)
     s.apply_snapshot(snap({SALES: (dataclasses.replace(ALICE, **{flag: before}),)}))
     s.apply_outcome(Outcome(action, alice_target(), OutcomeStatus.CONFIRMED))
-    assert getattr(s.room(SALES.sid).members[ALICE.call_sid].participant, flag) is after
+    assert getattr(s.rooms.get(SALES.sid).members[ALICE.call_sid].participant, flag) is after
 
 
 def test_confirmed_kick_departs_the_member(store: Store, clock: FrozenClock) -> None:
     store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
     changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.CONFIRMED, error="already gone"))
-    alice = store.room(SALES.sid).members[ALICE.call_sid]
+    alice = store.rooms.get(SALES.sid).members[ALICE.call_sid]
     assert (alice.left_at, alice.left_reason) == (clock.now(), "kicked")
-    assert store.room(SALES.sid).participant_count == 1
+    assert store.rooms.get(SALES.sid).participant_count == 1
     assert texts(changes) == ["kick alice: confirmed (already gone)"]
     assert store.pending == {}
 
@@ -320,7 +320,7 @@ def test_confirmed_end_ends_the_room(store: Store, clock: FrozenClock) -> None:
     assert store.pending_for(BRIDGE.sid) is Action.END
     changes = store.apply_outcome(Outcome(Action.END, target, OutcomeStatus.CONFIRMED))
 
-    room = store.room(BRIDGE.sid)
+    room = store.rooms.get(BRIDGE.sid)
     assert room.ended_at == clock.now() and room.ended_reason == "ended by operator"
     assert room.conference.status is ConferenceStatus.COMPLETED
     assert room.participant_count == 0
@@ -332,7 +332,7 @@ def test_failed_outcome_clears_pending_and_changes_no_data(store: Store) -> None
     store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
     changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.FAILED, error="auth failed"))
     assert store.pending == {}
-    assert store.room(SALES.sid).members[ALICE.call_sid].left_at is None
+    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].left_at is None
     assert changes.log == (LogEntry(changes.log[0].at, "error", "kick alice: failed: auth failed"),)
 
 
@@ -361,9 +361,9 @@ def test_sweep_begun_before_a_confirmed_action_does_not_undo_it(store: Store, cl
 
     stale = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=clock.now() - swept_from)
     assert not store.apply_snapshot(stale)
-    assert store.room(SALES.sid).members[ALICE.call_sid].left_at is not None
-    assert store.room(SALES.sid).members[BOB.call_sid].participant.muted
-    assert store.room(BRIDGE.sid).ended_at is not None
+    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].left_at is not None
+    assert store.rooms.get(SALES.sid).members[BOB.call_sid].participant.muted
+    assert store.rooms.get(BRIDGE.sid).ended_at is not None
 
     # A sweep that began after the actions is the truth again, whatever it says.
     fresh = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=0.5)

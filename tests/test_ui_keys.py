@@ -23,13 +23,18 @@ def sim_participant(app, conference_sid, call_sid):
     return None
 
 
-async def select_participant(pilot, *, muted: bool | None = None, hold: bool | None = None) -> tuple[str, str]:
+async def select_participant(
+    pilot, *, muted: bool | None = None, hold: bool | None = None, ends_room: bool | None = None
+) -> tuple[str, str]:
     """Put the participant pane's cursor on a present participant matching the flags."""
     app = pilot.app
+    app.participants.focus()
     room = app.selected_room
     for call_sid, member in room.members.items():
         p = member.participant
-        if member.left_at is None and (muted is None or p.muted == muted) and (hold is None or p.hold == hold):
+        wanted = (muted, hold, ends_room)
+        actual = (p.muted, p.hold, p.end_conference_on_exit)
+        if member.left_at is None and all(w is None or w == a for w, a in zip(wanted, actual)):
             app.participants.move_cursor(row=app.participants.get_row_index(call_sid))
             await pilot.pause()
             return room.conference.sid, call_sid
@@ -159,12 +164,22 @@ async def test_hostile_names_are_shown_as_text(tmp_path):
         await pilot.press("r")
         await wait_until(pilot, lambda: any("PWNED" in r.conference.friendly_name for r in app.store.rooms.values()))
         await pilot.pause()
-        svg = app.export_screenshot()
-        assert "\x1b" not in svg
-        assert "[@click=app.quit]boom[/]" in svg.replace("&#160;", " ") or "click=app.quit" in svg
-        for row in range(app.rooms.row_count):
+        for row in range(app.rooms.row_count):  # a click on a markup action would run it
             await pilot.click(app.rooms, offset=(3, row + 1))
+        hostile = next(sid for sid, r in app.store.rooms.items() if r.conference.friendly_name.startswith("[@click"))
+        app.rooms.move_cursor(row=app.rooms.get_row_index(hostile))
+        await pilot.pause()
+        app.participants.focus()
+        await pilot.press("k")  # the confirmation names both the label and the room
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause()
+        svg = app.export_screenshot()
+        await pilot.press("n")
         assert app.is_running
+        assert "\x1b" not in svg and "PWNED\x07" not in svg
+        shown = svg.replace("&#160;", " ")
+        assert "[@click=app.quit]boom[/]" in shown  # the room title and the dialog, as literal text
+        assert "[@click=app.quit]x" in shown and "Kick" in shown
 
 
 async def test_network_faults_show_on_the_status_bar_and_never_exit(tmp_path):
@@ -217,3 +232,61 @@ async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
         assert token not in (tmp_path / "a.jsonl").read_text()
     finally:
         await server.stop()
+
+
+async def test_participant_keys_do_nothing_from_the_rooms_pane(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf = app.selected_room.conference.sid
+        before = {p.call_sid: (p.muted, p.hold) for p in world_of(app).participants(conf)}
+        assert app.focused is app.rooms
+        for action in ("mute", "unmute", "hold", "kick"):
+            assert app.check_action(action, ()) is None  # shown greyed, not acted on
+        await pilot.press("m", "u", "h", "k")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert {p.call_sid: (p.muted, p.hold) for p in world_of(app).participants(conf)} == before
+        assert not (tmp_path / "audit.jsonl").exists()
+
+
+async def test_a_vanished_row_leaves_no_selection_until_the_cursor_moves(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, ends_room=False)
+        world_of(app).remove_participant(conf, call, reason="left")
+        app.clock.advance(1)
+        app.poller.refresh_now()
+        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].left_at is not None)
+        app.clock.advance(60)  # past the departed retention: the row goes
+        await wait_until(pilot, lambda: call not in app.participants._shown)
+        assert app.participant_target() is None
+        muted_before = {p.call_sid for p in world_of(app).participants(conf) if p.muted}
+        await pilot.press("m")
+        await pilot.pause(0.3)
+        assert {p.call_sid for p in world_of(app).participants(conf) if p.muted} == muted_before
+        assert not (tmp_path / "audit.jsonl").exists()
+        await pilot.press("down")
+        assert app.participant_target() is not None
+
+
+async def test_actions_from_the_command_palette(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, muted=False)
+        await pilot.press("ctrl+p", *"Mute", "enter")
+        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
+
+
+async def test_an_unwritable_audit_log_is_said_out_loud(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    app = make_app(blocker / "audit.jsonl")  # a path under a regular file cannot be created
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, muted=False)
+        await pilot.press("m")
+        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
+        await wait_until(pilot, lambda: "audit log not written" in str(app.query_one("#status").render()))

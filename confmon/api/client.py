@@ -261,12 +261,14 @@ class ConferenceClient:
         entry; any other error fails the whole sweep.
         """
         started = self._clock.now()  # the injected clock, so a frozen-clock screen shows a stable latency
-        live, starting = await _all(
-            self.list_conferences(status=ConferenceStatus.IN_PROGRESS),
-            self.list_conferences(status=ConferenceStatus.INIT),
-        )
+        # One listing after the other, init first: a status only moves forward (init, in-progress,
+        # completed), so a room that starts between the two requests is in both lists, never in
+        # neither (listed concurrently, or the other way round, it could miss both and the store
+        # would end a live room, then "resume" it). In both lists, the in-progress copy is the newer.
+        starting = await self.list_conferences(status=ConferenceStatus.INIT)
+        live = await self.list_conferences(status=ConferenceStatus.IN_PROGRESS)
         rooms = {room.sid: room for room in live}
-        for room in starting:  # a room that started between the two listings shows up twice: keep the newer copy
+        for room in starting:
             rooms.setdefault(room.sid, room)
         order = list(dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)))
         participants = await self._participants_of(order)

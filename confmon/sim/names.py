@@ -35,8 +35,8 @@ _PEOPLE = (
 HOST_LABELS = ("host", "moderator", "chair", "agent")
 COACH_LABELS = ("supervisor", "coach", "team-lead")
 
-_CF = re.compile(r"^CF[0-9a-fA-F]{32}$")
-_CA = re.compile(r"^CA[0-9a-fA-F]{32}$")
+_CF = re.compile(r"CF[0-9a-fA-F]{32}")  # fullmatch: `$` would also accept a trailing newline
+_CA = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
 def new_sid(rng: Random, prefix: str) -> str:
@@ -44,11 +44,11 @@ def new_sid(rng: Random, prefix: str) -> str:
 
 
 def is_conference_sid(value: str) -> bool:
-    return bool(_CF.match(value))
+    return _CF.fullmatch(value) is not None
 
 
 def is_call_sid(value: str) -> bool:
-    return bool(_CA.match(value))
+    return _CA.fullmatch(value) is not None
 
 
 def room_name(rng: Random) -> str:

@@ -19,7 +19,7 @@ Key = tuple[int, str]  # (creation time in microseconds, SID)
 DEFAULT_SIZE = 50
 MAX_SIZE = 1000
 
-_TOKEN = re.compile(r"^P([AB])([A-Z]{2}[0-9a-fA-F]{32})_(\d+)$")
+_TOKEN = re.compile(r"P([AB])([A-Z]{2}[0-9a-fA-F]{32})_(\d+)")  # fullmatch: no trailing newline
 
 
 class PagingError(ValueError):
@@ -41,7 +41,7 @@ class Token:
 
     @classmethod
     def parse(cls, text: str) -> Token:
-        match = _TOKEN.match(text)
+        match = _TOKEN.fullmatch(text)
         if match is None:
             raise PagingError("Invalid PageToken")
         return cls(match[1] == "A", (int(match[3]), match[2]))

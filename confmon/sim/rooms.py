@@ -9,6 +9,7 @@ conference, for whoever listens (status callbacks, later).
 from __future__ import annotations
 
 import enum
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,6 +18,9 @@ from confmon.model import Conference, ConferenceStatus, Participant, Participant
 from confmon.sim.names import is_call_sid, is_conference_sid
 
 MAX_NAME_LENGTH = 128  # friendly names and labels alike
+# How long a completed room stays readable (listed, fetchable) after it ended, in world time.
+# Without a limit a busy world only grows: 1,000 rooms leave ~4,000 completed ones an hour.
+COMPLETED_RETENTION = 3600.0
 
 
 class WorldError(Exception):
@@ -97,6 +101,7 @@ class Rooms:
         self.listeners: list[Callable[[WorldEvent], None]] = []
         self._by_sid: dict[str, Room] = {}
         self._live_by_name: dict[str, Room] = {}  # Twilio allows one live room per friendly name
+        self._expiring: list[tuple[float, str]] = []  # (when a completed room goes, its SID)
 
     # -- reading
 
@@ -108,6 +113,10 @@ class Rooms:
             return self._by_sid[sid]
         except KeyError:
             raise NotFound(sid) from None
+
+    def find_sid(self, sid: str) -> Room | None:
+        """The room, or None if there never was one or it was pruned."""
+        return self._by_sid.get(sid)
 
     def caller(self, room: Room, call_sid_or_label: str) -> Caller:
         """A present participant; anyone who left, and everyone in a completed room, is gone."""
@@ -234,8 +243,16 @@ class Rooms:
         elif not room.callers:
             self.end(room, at, EndReason.LAST_KICKED if kicked else EndReason.LAST_LEFT, caller.call_sid)
 
-    def end(self, room: Room, at: float, reason: EndReason, call_sid: str | None = None) -> None:
-        """Complete the room: everyone still in it drops out, and the resource stays readable."""
+    def end(
+        self,
+        room: Room,
+        at: float,
+        reason: EndReason,
+        call_sid: str | None = None,
+        *,
+        keep_for: float = COMPLETED_RETENTION,
+    ) -> None:
+        """Complete the room: everyone still in it drops out; the resource stays readable `keep_for` seconds."""
         for caller in list(room.callers.values()):
             del room.callers[caller.call_sid]
             caller.updated = at
@@ -245,7 +262,14 @@ class Rooms:
         room.call_sid_ending_conference = call_sid
         room.updated = at
         del self._live_by_name[room.friendly_name]
+        heapq.heappush(self._expiring, (at + keep_for, room.sid))
         self._emit("conference-end", room, None, at)
+
+    def prune(self, now: float) -> None:
+        """Forget completed rooms whose time is up. Draws nothing and emits nothing: no future changes."""
+        while self._expiring and self._expiring[0][0] <= now:
+            _, sid = heapq.heappop(self._expiring)
+            del self._by_sid[sid]
 
     # -- internals
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import ipaddress
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -142,6 +144,24 @@ async def _hang_up_halfway(request: web.Request, response: web.Response) -> web.
     return partial
 
 
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1), written as such; no lookup."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _CannotListen(Exception):
+    pass
+
+
+def _complain(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def run_standalone(
     *,
     host: str,
@@ -153,12 +173,25 @@ def run_standalone(
     latency: float = 0.0,
     print_fn: Callable[[str], None] = print,
 ) -> int:
-    """`confmon sim`: serve a live simulated account until Ctrl-C; returns the exit status."""
+    """`confmon sim`: serve a live simulated account until Ctrl-C; returns the exit status.
+
+    It prints its auth token and takes any request that carries it, so it listens on loopback only:
+    any other host is refused (status 2). Failing to listen is status 1. Errors go to stderr.
+    """
+    if not is_loopback(host):
+        _complain(f"confmon: refusing to listen on {host!r}: the simulator serves loopback only (127.0.0.1, ::1)")
+        return 2
+    address = host[1:-1] if host.startswith("[") and host.endswith("]") else host  # [::1] as in a URL
 
     async def serve() -> None:
         world = World(seed, SystemClock(), account_sid, target_rooms=rooms)
         server = SimServer(world, auth_token=auth_token, latency=latency)
-        base_url = await server.start(host, port)
+        try:
+            base_url = await server.start(address, port)
+        except OSError as error:
+            raise _CannotListen(error.strerror or str(error)) from error
+        except (OverflowError, ValueError) as error:  # a port outside 0-65535
+            raise _CannotListen(str(error)) from error
         print_fn(f"Simulated Twilio API (2010-04-01), seed {seed}, {rooms} rooms; Ctrl-C to stop.")
         print_fn(f"  base URL     {base_url}")
         print_fn(f"  account SID  {account_sid}")
@@ -172,7 +205,7 @@ def run_standalone(
         asyncio.run(serve())
     except KeyboardInterrupt:
         return 0
-    except OSError as error:
-        print_fn(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    except _CannotListen as error:
+        _complain(f"confmon: cannot listen on {host}:{port}: {error}")
         return 1
     return 0

@@ -6,11 +6,16 @@ and the spawner from another, so what happens at time t depends only on the seed
 API actions made before t, never on how often `run_until` is called. An API action changes the
 future of the room it touches (and, through the live count, when new rooms open), never the
 draws of another room.
+
+A gap too long to replay cheaply (a laptop resumed after hours) is not replayed: `refind` closes
+traffic's rooms and finds the account afresh, as `populate` would, from streams seeded by
+(seed, the time it resumes at). What is live after such a gap is a function of (seed, t) alone.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 from random import Random
 
@@ -51,6 +56,7 @@ class _Script:
 class Traffic:
     def __init__(self, seed: int, rooms: Rooms, *, target_rooms: int, participants_per_room: tuple[int, int]) -> None:
         self._seed = seed
+        self._streams = str(seed)  # what every RNG is seeded from; a `refind` starts new streams
         self._rooms = rooms
         self._target = target_rooms
         self._fewest, self._most = participants_per_room
@@ -58,14 +64,14 @@ class Traffic:
         self._queue: list[tuple[float, int, str | None]] = []  # (time, order, room SID or None to spawn)
         self._order = 0
         self._opened = 0  # rooms traffic has opened: numbers each room's RNG
-        self._spawner = Random(f"{seed}/spawn")
+        self._spawner = Random(f"{self._streams}/spawn")
         # Spawn often enough to refill ended rooms, so the live count hovers near the target.
         mean_life = sum(NEW_ROOM_LIFE) / 2
         self._spawn_mean = mean_life / (4 * target_rooms) if target_rooms else 0.0
 
     def populate(self, now: float) -> None:
         """The account as found at `now`: completed rooms from recent days, then live rooms of varied age."""
-        history = Random(f"{self._seed}/history")
+        history = Random(f"{self._streams}/history")
         for _ in range(self._target // 2):
             self._past_room(history, now)
         for _ in range(self._target):
@@ -79,7 +85,34 @@ class Traffic:
             if sid is None:
                 self._spawn(at)
             else:
-                self._tick(self._rooms.get(sid), at)
+                self._tick(sid, at)
+
+    def refind(self, since: float, now: float) -> None:
+        """Skip the traffic of (since, now]: a cost in rooms, not in seconds of world time.
+
+        Each room traffic runs ends at its scheduled closing time (held within the gap), as if
+        its callers had left then; rooms opened through the API are left alone. Then the account
+        is found at `now` as at the start (live rooms of varied age, no new archive), from
+        streams seeded by (seed, now), and traffic goes on from there.
+        """
+        closing = sorted(
+            (min(max(script.closes_at, since), now), order, sid)
+            for order, (sid, script) in enumerate(self._scripts.items())
+        )
+        for at, _, sid in closing:
+            room = self._rooms.find_sid(sid)
+            if room is not None and room.live:
+                last = next(reversed(room.callers), None)
+                self._rooms.end(room, at, EndReason.LAST_LEFT, last)
+        self._scripts.clear()
+        self._queue.clear()
+        self._streams = f"{self._seed}/refound/{now!r}"
+        self._opened = 0
+        self._spawner = Random(f"{self._streams}/spawn")
+        for _ in range(self._target):
+            self._found_room(now)
+        if self._target:
+            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), None)
 
     # -- building the afternoon
 
@@ -90,7 +123,9 @@ class Traffic:
         reasons, weights = zip(*_HISTORY_REASONS, strict=True)
         reason = rng.choices(reasons, weights)[0]
         ending = None if reason is EndReason.VIA_API else names.new_sid(rng, "CA")
-        self._rooms.end(room, created + duration, reason, ending)
+        # The archive is bounded (target/2 rooms) and is what Status=completed and date filters
+        # show, so it stays; rooms that end later are pruned an hour after (rooms.COMPLETED_RETENTION).
+        self._rooms.end(room, created + duration, reason, ending, keep_for=math.inf)
 
     def _found_room(self, now: float) -> None:
         rng = self._next_rng()
@@ -133,10 +168,11 @@ class Traffic:
             self._adopt(room, rng, closes_at=at + rng.uniform(*NEW_ROOM_LIFE), now=at)
         self._schedule(at + self._spawner.expovariate(1 / self._spawn_mean), None)
 
-    def _tick(self, room: Room, at: float) -> None:
-        script = self._scripts[room.sid]
-        if not room.live:  # ended through the API: its script simply stops
-            del self._scripts[room.sid]
+    def _tick(self, sid: str, at: float) -> None:
+        script = self._scripts[sid]
+        room = self._rooms.find_sid(sid)
+        if room is None or not room.live:  # ended through the API (and perhaps pruned since): its script stops
+            del self._scripts[sid]
             return
         rng, callers = script.rng, list(room.callers.values())
         closing = at >= script.closes_at
@@ -188,7 +224,7 @@ class Traffic:
 
     def _next_rng(self) -> Random:
         self._opened += 1
-        return Random(f"{self._seed}/room/{self._opened}")
+        return Random(f"{self._streams}/room/{self._opened}")
 
     def _free_name(self, rng: Random) -> str:
         name = names.room_name(rng)

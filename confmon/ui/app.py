@@ -70,7 +70,7 @@ class ConfmonApp(App[None]):
         self.poller: Poller | None = None
         self.name_filter = ""
         self._open_backend = open_backend
-        self._pending = Changes.empty
+        self._unflushed = Changes.empty
         self._flush_scheduled = False
         self._note = ""
 
@@ -140,7 +140,7 @@ class ConfmonApp(App[None]):
 
     def _apply(self, changes: Changes) -> None:
         if changes:
-            self._pending = self._pending | changes
+            self._unflushed = self._unflushed | changes
             self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -149,16 +149,22 @@ class ConfmonApp(App[None]):
             self.call_later(self._flush)
 
     def _flush(self) -> None:
+        # Runs from call_later: an exception here would end the app, so it is shown instead.
         self._flush_scheduled = False
-        changes, self._pending = self._pending, Changes.empty
-        self._show_log(changes.log)
-        now = self.clock.now()
-        self.rooms.show(self.store, now, self.name_filter)
-        self._render_participants(now)
-        self._render_titles()
+        changes, self._unflushed = self._unflushed, Changes.empty
+        try:
+            self._show_log(changes.log)
+            if changes.health_changed and self.store.health.last_error is None:
+                self._note = ""  # a good poll clears the last worker failure from the bar
+            now = self.clock.now()
+            self.rooms.show(self.store, now, self.name_filter)
+            self._render_participants(now)
+            self._render_titles()
+            self.refresh_bindings()
+            self._tell_priority()
+        except Exception as error:  # noqa: BLE001 - shown, not swallowed
+            self._note = f"display failed: {type(error).__name__}: {error}"
         self._render_status()
-        self.refresh_bindings()
-        self._tell_priority()
 
     def _show_log(self, entries: Iterable[LogEntry]) -> None:
         self.query_one(EventLog).add(entries)
@@ -172,9 +178,7 @@ class ConfmonApp(App[None]):
         title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
         self.query_one("#rooms-pane").border_title = Text(title)
         room = self.selected_room
-        self.participants.border_title = Text(
-            f"Participants · {room.conference.friendly_name}" if room else "Participants"
-        )
+        self.participants.border_title = Text(f"Participants · {room.name}" if room else "Participants")
 
     def _render_status(self) -> None:
         self.query_one(StatusBar).show(
@@ -205,6 +209,9 @@ class ConfmonApp(App[None]):
     def _participant_highlighted(self) -> None:
         self.refresh_bindings()
 
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # participant keys work only with the participants pane focused
+
     # ---- selection and targets ----------------------------------------------------------------
 
     @property
@@ -213,6 +220,10 @@ class ConfmonApp(App[None]):
         return self.store.rooms.get(key) if key else None
 
     def participant_target(self) -> Target | None:
+        """The participant under the cursor, only while that pane has the focus: an operator in the
+        rooms pane cannot see which participant row is current, so no key may act on it."""
+        if self.focused is not self.participants:
+            return None
         room = self.selected_room
         key = self.participants.highlighted_key
         member = room.members.get(key) if room and key else None
@@ -224,7 +235,7 @@ class ConfmonApp(App[None]):
         room = self.selected_room
         if room is None or room.ended_at is not None:
             return None
-        return Target(room.conference.sid, None, name=room.conference.friendly_name)
+        return Target(room.conference.sid, None, name=room.name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what can never be done here; grey out what needs a selection first."""
@@ -277,15 +288,14 @@ class ConfmonApp(App[None]):
         if not action.destructive:
             self._perform(action, target)
             return
+        room = self.store.rooms[target.conference_sid]
         if action is Action.KICK:
-            room = self.store.rooms[target.conference_sid].conference.friendly_name
-            question = Text.assemble("Kick ", (target.name, "bold"), " from ", (room, "bold"), "?")
+            question = Text.assemble("Kick ", (target.name, "bold"), " from ", (room.name, "bold"), "?")
             verb = "Kick"
         else:
-            room = self.store.rooms[target.conference_sid]
-            question = Text.assemble(
-                "End ", (target.name, "bold"), f" for all {room.participant_count} participants?"
-            )
+            count = room.participant_count
+            everyone = "its only participant" if count == 1 else f"all {count} participants"
+            question = Text.assemble("End ", (target.name, "bold"), f" for {everyone}?")
             verb = "End room"
 
         def answered(yes: bool | None) -> None:
@@ -304,6 +314,10 @@ class ConfmonApp(App[None]):
         self._apply(self.store.apply_outcome(outcome))
         if outcome.status is OutcomeStatus.FAILED:
             self.notify(f"{action} {target.name}: {outcome.error}", severity="error", markup=False)
+        if backend.moderator.audit_error:
+            self._note = f"audit log not written: {backend.moderator.audit_error}"
+            self.notify(self._note, severity="error", markup=False, timeout=10)
+            self._render_status()
         if self.poller is not None:
             self.poller.refresh_now()
 
@@ -332,17 +346,16 @@ class ConfmonApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._key_help(), self.read_only))
 
+    def _offered_bindings(self) -> Iterable[Binding]:
+        """Our keys, less those this session can never use (read-only, or not in this backend)."""
+        return (b for b in self.BINDINGS if not (b.action in _WRITE_ACTIONS and self.check_action(b.action, ()) is False))
+
     def _key_help(self) -> list[tuple[str, str]]:
-        keys = []
-        for binding in self.BINDINGS:
-            if binding.action in _WRITE_ACTIONS and self.check_action(binding.action, ()) is False:
-                continue
-            keys.append((binding.key_display or binding.key, binding.tooltip or binding.description))
+        keys = [(b.key_display or b.key, b.tooltip or b.description) for b in self._offered_bindings()]
         return keys + [("ctrl+p", "Command palette")]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            if binding.action in _WRITE_ACTIONS and self.check_action(binding.action, ()) is False:
-                continue
-            yield SystemCommand(binding.description, binding.tooltip, getattr(self, f"action_{binding.action}"))
+        yield from super().get_system_commands(screen)  # Textual's own include Quit
+        for binding in self._offered_bindings():
+            if binding.action != "quit":
+                yield SystemCommand(binding.description, binding.tooltip, getattr(self, f"action_{binding.action}"))

@@ -55,11 +55,11 @@ class RoomsTable(KeyedTable):
             created = conference.date_created.timestamp() if conference.date_created else room.first_seen
             rows[sid] = Row(
                 (
-                    conference.friendly_name or sid,
+                    room.name,
                     status,
                     str(room.participant_count),
                     str(room.muted_count),
-                    fmt.duration(now - created),
+                    fmt.duration((room.ended_at or now) - created),  # an ended room's age stops
                     conference.region or "–",
                     fmt.duration(now - room.last_changed),
                 ),
