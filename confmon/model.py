@@ -37,6 +37,8 @@ class Conference:
     date_updated: datetime | None = None
     reason_conference_ended: str | None = None
     call_sid_ending_conference: str | None = None
+    # RestComm says whether a moderator (a start-on-enter participant) is in the room; None: not said.
+    moderator_present: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,18 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class Recording:
+    sid: str
+    conference_sid: str
+    status: str  # in-progress, paused, stopped, processing, completed, absent, failed (2010 wire words)
+    duration: int | None = None  # seconds; None while recording
+    channels: int | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    start_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """What one poll sweep saw.
 
@@ -71,6 +85,8 @@ class Snapshot:
 
     conferences: tuple[Conference, ...]
     participants: dict[str, tuple[Participant, ...]] = field(default_factory=dict)
+    # Recordings per conference, for the rooms whose recordings were fetched in this sweep only.
+    recordings: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
     taken_at: float = 0.0  # clock time (seconds) when the sweep finished
     latency: float = 0.0  # seconds the sweep took
     complete: bool = True
@@ -83,6 +99,7 @@ class Action(enum.StrEnum):
     UNHOLD = "unhold"
     KICK = "kick"
     END = "end"
+    ANNOUNCE = "announce"  # play a URL (MP3, WAV or TwiML) to a room, or to one participant
 
     @property
     def destructive(self) -> bool:
@@ -96,6 +113,7 @@ class Target:
     conference_sid: str
     call_sid: str | None = None
     name: str = ""  # sanitized room name or participant label, for messages only
+    url: str | None = None  # what ANNOUNCE plays; unused by the other actions
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -118,10 +136,18 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a backend can do; the UI offers only these keys."""
+    """What a backend can do; the UI offers only these keys, and says why when it cannot."""
 
+    name: str = "Twilio 2010-04-01"  # shown on the status bar
     can_mute: bool = True
     can_hold: bool = True
     can_kick: bool = True
-    can_end: bool = True
+    can_end: bool = True  # an API call ends the room for everyone
+    end_by_kicking_all: bool = False  # no such call (RestComm): "end" honestly means kick everyone
+    can_announce_room: bool = True
+    can_announce_participant: bool = True
+    has_recordings: bool = True  # a Recordings subresource per conference
+    has_labels: bool = True  # participants may carry a label
+    has_coaching: bool = True
+    reports_moderator: bool = False  # conference status tells whether a moderator is present
     has_callbacks: bool = True

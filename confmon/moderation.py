@@ -18,6 +18,7 @@ from confmon.store import FLAG_UPDATES, internal_error
 READ_ONLY = "read-only mode"
 NOT_SUPPORTED = "not supported by this backend"
 NO_PARTICIPANT = "no participant selected"
+NO_URL = "no URL to announce"
 ALREADY_GONE = "already gone"
 _MAX_REASON = 240
 
@@ -27,7 +28,6 @@ _CAPABILITY = {
     Action.HOLD: "can_hold",
     Action.UNHOLD: "can_hold",
     Action.KICK: "can_kick",
-    Action.END: "can_end",
 }
 
 
@@ -39,6 +39,10 @@ class ModerationClient(Protocol):
     async def kick(self, conference_sid: str, call_sid: str) -> None: ...
 
     async def end_conference(self, sid: str) -> Conference: ...
+
+    async def list_participants(self, conference_sid: str) -> list[Participant]: ...
+
+    async def announce(self, conference_sid: str, call_sid: str | None, url: str) -> None: ...
 
 
 class Moderator:
@@ -58,7 +62,14 @@ class Moderator:
         self.read_only = read_only
 
     def allowed(self, action: Action) -> bool:
-        return not self.read_only and getattr(self.capabilities, _CAPABILITY[action])
+        if self.read_only:
+            return False
+        caps = self.capabilities
+        if action is Action.END:
+            return caps.can_end or caps.end_by_kicking_all
+        if action is Action.ANNOUNCE:
+            return caps.can_announce_room or caps.can_announce_participant
+        return getattr(caps, _CAPABILITY[action])
 
     def pending(self, action: Action, target: Target) -> Outcome:
         """What the UI shows while the call is in flight."""
@@ -92,6 +103,13 @@ class Moderator:
             return READ_ONLY
         if not self.allowed(action):
             return NOT_SUPPORTED
+        if action is Action.ANNOUNCE:
+            if not target.url:
+                return NO_URL
+            caps = self.capabilities
+            if not (caps.can_announce_participant if target.call_sid else caps.can_announce_room):
+                return NOT_SUPPORTED
+            return None
         if action is not Action.END and not target.call_sid:
             return NO_PARTICIPANT
         return None
@@ -100,9 +118,14 @@ class Moderator:
         conference_sid, call_sid = target.conference_sid, target.call_sid or ""
         confirmed = OutcomeStatus.CONFIRMED
         try:
+            if action is Action.END and not self.capabilities.can_end:
+                return await self._kick_everyone(target)
             if action is Action.END:
                 conference = await self._client.end_conference(conference_sid)
                 return Outcome(action, target, confirmed, conference=conference)
+            if action is Action.ANNOUNCE:
+                await self._client.announce(conference_sid, target.call_sid, target.url or "")
+                return Outcome(action, target, confirmed)
             if action is Action.KICK:
                 await self._client.kick(conference_sid, call_sid)
                 return Outcome(action, target, confirmed)
@@ -121,6 +144,22 @@ class Moderator:
             return self._failed(action, target, str(error) or type(error).__name__)
         except Exception as error:  # a bug must not take the UI down with it
             return self._failed(action, target, internal_error(error))
+
+    async def _kick_everyone(self, target: Target) -> Outcome:
+        """A backend with no "end" call (RestComm): the room ends when its last participant goes."""
+        participants = await self._client.list_participants(target.conference_sid)
+        failures = []
+        for participant in participants:
+            try:
+                await self._client.kick(target.conference_sid, participant.call_sid)
+            except NotFound:
+                continue  # already gone: that is what we wanted
+            except ApiError as error:
+                failures.append(f"{participant.display_name}: {error}")
+        if failures:
+            kicked = len(participants) - len(failures)
+            return self._failed(Action.END, target, f"kicked {kicked} of {len(participants)}; " + "; ".join(failures))
+        return Outcome(Action.END, target, OutcomeStatus.CONFIRMED)
 
     @staticmethod
     def _failed(action: Action, target: Target, reason: str) -> Outcome:

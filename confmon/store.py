@@ -458,6 +458,8 @@ class Store:
     ) -> bool:
         """Apply a confirmed action to what is on screen; False when its target is no longer there."""
         action = outcome.action
+        if action is Action.ANNOUNCE:
+            return room is not None  # something was played; nothing on screen changes
         if action is Action.END:
             if room is None or room.ended_at is not None:
                 return False
