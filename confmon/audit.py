@@ -67,7 +67,8 @@ class AuditLog:
             "host": self._host,
             "account": account_sid,
             "action": str(outcome.action),
-            "target": {"conference_sid": target.conference_sid, "call_sid": target.call_sid, "name": target.name},
+            "target": {"conference_sid": target.conference_sid, "call_sid": target.call_sid, "name": target.name}
+            | ({"url": redact(target.url)} if target.url else {}),
             "outcome": "success" if confirmed else "failure",
             "error": None if confirmed or outcome.error is None else redact(outcome.error),
             "note": redact(outcome.error) if confirmed and outcome.error else None,  # e.g. "already gone"

@@ -59,6 +59,7 @@ def make_client(connection: Connection, clock: Clock | None = None) -> Conferenc
         account_sid=creds.account_sid,
         username=creds.username,
         password=creds.password,
+        dialect=connection.dialect,
         clock=clock,
     )
 
@@ -84,6 +85,7 @@ def open_demo_backend(
     read_only: bool = False,
     traffic: bool = True,
     latency: float = 0.0,
+    dialect: str = "twilio2010",
 ) -> BackendFactory:
     """Start the simulator inside the running loop (Textual's), then connect to it over loopback."""
 
@@ -93,12 +95,18 @@ def open_demo_backend(
 
         token = secrets.token_hex(16)
         world = World(seed, clock, DEMO_ACCOUNT_SID, target_rooms=rooms, traffic=traffic)
-        server = SimServer(world, auth_token=token, latency=latency)
+        server = SimServer(world, auth_token=token, latency=latency, dialect=_served_dialect(dialect))
         base_url = await server.start(port=0)
-        connection = Connection(base_url, Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token)))
+        credentials = Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token))
+        connection = Connection(base_url, credentials, dialect)
         backend = await open_backend(connection, audit=audit, read_only=read_only, clock=clock)()
         backend._closers.insert(0, server.stop)
         backend.simulator = server
         return backend
 
     return factory
+
+
+def _served_dialect(client_dialect: str) -> str:
+    """The simulator serves 2010 JSON and XML from one server; the client picks one of them."""
+    return "twilio2010" if client_dialect == "twilio2010-xml" else client_dialect

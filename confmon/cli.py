@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
-from confmon.config import TWILIO_BASE_URL, ConfigError, Connection, check_base_url, credentials_from_env
+from confmon.config import DIALECTS, ConfigError, Connection, load_profiles, resolve_connection
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
 MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
@@ -48,9 +48,13 @@ def _rooms(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    connection = _Parser(add_help=False)
-    connection.add_argument("--base-url", default=TWILIO_BASE_URL, help=f"API base URL (default {TWILIO_BASE_URL})")
-    connection.add_argument("--account-sid", help="account SID (default: $TWILIO_ACCOUNT_SID)")
+    dialect = _Parser(add_help=False)
+    dialect.add_argument("--dialect", choices=DIALECTS, help="API dialect (default: the profile's, else twilio2010)")
+
+    connection = _Parser(add_help=False, parents=[dialect])
+    connection.add_argument("--profile", help="a named profile from the config file (see `confmon profiles`)")
+    connection.add_argument("--base-url", help="API base URL (default: the profile's, else the dialect's)")
+    connection.add_argument("--account-sid", help="account SID (default: the profile's, else $TWILIO_ACCOUNT_SID)")
 
     monitor = _Parser(add_help=False)
     monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between polls (default 2)")
@@ -65,11 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    demo = commands.add_parser("demo", parents=[monitor], help="monitor a simulated account (no credentials)")
+    demo = commands.add_parser(
+        "demo", parents=[monitor, dialect], help="monitor a simulated account (no credentials)"
+    )
     demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     demo.add_argument("--rooms", type=_rooms, default=12, help="live rooms to keep (default 12)")
 
-    sim = commands.add_parser("sim", help="serve the simulated Twilio API on 127.0.0.1")
+    sim = commands.add_parser("sim", parents=[dialect], help="serve a simulated conference API on 127.0.0.1")
     sim.add_argument("--port", type=_port, default=8089, help="port on 127.0.0.1 (0 picks a free one)")
     sim.add_argument("--seed", type=int, default=7)
     sim.add_argument("--rooms", type=_rooms, default=12)
@@ -84,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="which rooms (default live: init and in-progress)",
     )
     ls.add_argument("--participants", "-p", action="store_true", help="list each room's participants too")
+
+    commands.add_parser("profiles", help="list the profiles of the config file (never a secret)")
     return parser
 
 
@@ -96,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run_ls(args))
         if args.command == "demo":
             return _run_demo(args)
+        if args.command == "profiles":
+            return _list_profiles()
         return _run_monitor(args)
     except ConfigError as error:
         return _fail(EXIT_USAGE, str(error))
@@ -117,7 +127,27 @@ def _fail(code: int, message: str) -> int:
 
 
 def _connection(args: argparse.Namespace) -> Connection:
-    return Connection(check_base_url(args.base_url), credentials_from_env(account_sid=args.account_sid))
+    from confmon.api import dialects
+
+    return resolve_connection(
+        profile_name=args.profile,
+        dialect=args.dialect,
+        base_url=args.base_url,
+        account_sid=args.account_sid,
+        default_base_url=lambda name: dialects.get(name).DEFAULT_BASE_URL,
+    )
+
+
+def _list_profiles() -> int:
+    from confmon.config import default_config_path
+
+    path = default_config_path()
+    profiles = load_profiles(path)
+    if not profiles:
+        print(f"no profiles in {path}")
+    for profile in profiles.values():
+        print(profile.describe())
+    return 0
 
 
 def _audit(args: argparse.Namespace, clock):
@@ -134,7 +164,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
     asyncio.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
     clock = SystemClock()
     factory = open_backend(connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock)
-    return _run_app(factory, connection.credentials.account_sid, clock, args)
+    return _run_app(factory, connection.credentials.account_sid, connection.dialect, clock, args)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -143,16 +173,27 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     clock = SystemClock()
     factory = open_demo_backend(
-        seed=args.seed, rooms=args.rooms, clock=clock, audit=_audit(args, clock), read_only=args.read_only
+        seed=args.seed,
+        rooms=args.rooms,
+        clock=clock,
+        audit=_audit(args, clock),
+        read_only=args.read_only,
+        dialect=args.dialect or "twilio2010",
     )
-    return _run_app(factory, DEMO_ACCOUNT_SID, clock, args)
+    return _run_app(factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args)
 
 
-def _run_app(factory, account_sid: str, clock, args: argparse.Namespace) -> int:
+def _run_app(factory, account_sid: str, dialect: str, clock, args: argparse.Namespace) -> int:
+    from confmon.api import dialects
     from confmon.ui.app import ConfmonApp
 
     app = ConfmonApp(
-        factory, account_label=account_sid, clock=clock, interval=args.interval, read_only=args.read_only
+        factory,
+        account_label=account_sid,
+        capabilities=dialects.get(dialect).CAPABILITIES,
+        clock=clock,
+        interval=args.interval,
+        read_only=args.read_only,
     )
     app.run()
     return app.return_code or 0
@@ -203,5 +244,6 @@ def _run_sim(args: argparse.Namespace) -> int:
         account_sid=args.account_sid or DEMO_ACCOUNT_SID,
         auth_token=token,
         latency=args.latency,
+        dialect=args.dialect or "twilio2010",
     )
 

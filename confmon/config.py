@@ -1,5 +1,10 @@
-"""Where the connection settings come from: flags for the non-secret parts, the environment or a
-prompt for the secret ones (never argv: it shows in `ps` and in shell history)."""
+"""Where the connection settings come from.
+
+Non-secret parts (dialect, base URL, account) come from flags, else a named profile in the config
+file, else the environment. Secrets come only from the environment or a prompt: never from argv
+(it shows in `ps` and shell history) and never from the config file (it gets copied and shared);
+a profile names the environment variables that hold them.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,23 @@ import getpass
 import os
 import re
 import sys
+import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from confmon.secret import Secret
 
-TWILIO_BASE_URL = "https://api.twilio.com"
+DIALECTS = ("twilio2010", "twilio2010-xml", "twilio2008", "restcomm", "signalwire", "telnyx")
+DEFAULT_DIALECT = "twilio2010"
+# Dialects whose accounts are Twilio-style AC SIDs; the others use UUIDs or their own ids.
+_AC_DIALECTS = {"twilio2010", "twilio2010-xml", "twilio2008", "restcomm"}
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+_OPAQUE_ACCOUNT = re.compile(r"[A-Za-z0-9._:@-]{1,128}")  # no '/', '?', '#': it goes into a path
 _API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(Exception):
@@ -25,7 +37,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Credentials:
-    """HTTP Basic credentials: the account SID and its auth token, or an API key and its secret."""
+    """The account, and the user name and secret to present: HTTP Basic, or a bearer token (Telnyx)
+    where the dialect asks for one, in which case `password` is the token."""
 
     account_sid: str
     username: str
@@ -36,6 +49,83 @@ class Credentials:
 class Connection:
     base_url: str
     credentials: Credentials
+    dialect: str = DEFAULT_DIALECT
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One `[profiles.NAME]` table of the config file. The *_env fields name environment variables."""
+
+    name: str
+    dialect: str = DEFAULT_DIALECT
+    base_url: str | None = None
+    account_sid: str | None = None
+    account_sid_env: str = "TWILIO_ACCOUNT_SID"
+    auth_token_env: str = "TWILIO_AUTH_TOKEN"
+    api_key: str | None = None  # an API key SID is not secret; its secret is read from api_secret_env
+    api_key_env: str = "TWILIO_API_KEY"
+    api_secret_env: str = "TWILIO_API_SECRET"
+
+    def describe(self) -> str:
+        """One line for `confmon profiles`: where each setting comes from, never a secret."""
+        account = self.account_sid or f"${self.account_sid_env}"
+        key = f", API key {self.api_key} + ${self.api_secret_env}" if self.api_key else ""
+        return f"{self.name}: {self.dialect} at {self.base_url or 'its default URL'}, account {account}, " \
+               f"token ${self.auth_token_env}{key}"
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_config_path("confmon") / "config.toml"
+
+
+_SECRET_KEYS = {"auth_token", "token", "password", "api_secret", "secret"}
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    """Profiles from the config file; none if it does not exist."""
+    path = path or default_config_path()
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    tables = data.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: [profiles] must be a table of tables")
+    known = {f.name for f in fields(Profile)} - {"name"}
+    profiles = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: profiles.{name} must be a table")
+        secrets_here = _SECRET_KEYS & table.keys()
+        if secrets_here:
+            key = sorted(secrets_here)[0]
+            raise ConfigError(
+                f"{path}: profiles.{name}.{key}: secrets do not belong in the config file; "
+                f"name the environment variable that holds it (e.g. auth_token_env)"
+            )
+        unknown = set(table) - known
+        if unknown:
+            raise ConfigError(f"{path}: profiles.{name}: unknown setting {sorted(unknown)[0]!r}")
+        if not all(isinstance(value, str) for value in table.values()):
+            raise ConfigError(f"{path}: profiles.{name}: every setting is a string")
+        profile = Profile(name=name, **table)
+        _check_dialect(profile.dialect)
+        for field in ("account_sid_env", "auth_token_env", "api_key_env", "api_secret_env"):
+            if not _ENV_NAME.fullmatch(getattr(profile, field)):
+                raise ConfigError(f"{path}: profiles.{name}.{field} must be an environment variable name")
+        profiles[name] = profile
+    return profiles
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ConfigError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
 
 
 def check_base_url(url: str) -> str:
@@ -47,40 +137,79 @@ def check_base_url(url: str) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
     if parts.username is not None or parts.password is not None:
-        raise ConfigError("--base-url must not carry credentials: use the TWILIO_* environment variables")
+        raise ConfigError("--base-url must not carry credentials: use the environment variables")
     return url.rstrip("/")
+
+
+def resolve_connection(
+    *,
+    profile_name: str | None = None,
+    dialect: str | None = None,
+    base_url: str | None = None,
+    account_sid: str | None = None,
+    default_base_url: Callable[[str], str | None],
+    env: Mapping[str, str] = os.environ,
+    prompt: Callable[[str], str] | None = None,
+    config_path: Path | None = None,
+) -> Connection:
+    """Flags beat the profile, the profile beats the environment's defaults."""
+    if profile_name is not None:
+        profiles = load_profiles(config_path)
+        if profile_name not in profiles:
+            where = config_path or default_config_path()
+            raise ConfigError(f"no profile {profile_name!r} in {where}")
+        profile = profiles[profile_name]
+    else:
+        profile = Profile(name="")
+    chosen_dialect = dialect or profile.dialect
+    _check_dialect(chosen_dialect)
+    url = base_url or profile.base_url or default_base_url(chosen_dialect)
+    if url is None:
+        raise ConfigError(f"the {chosen_dialect} dialect has no public default: give --base-url or a profile")
+    credentials = credentials_from_env(
+        env,
+        account_sid=account_sid or profile.account_sid,
+        profile=profile,
+        dialect=chosen_dialect,
+        prompt=prompt,
+    )
+    return Connection(check_base_url(url), credentials, chosen_dialect, profile_name)
 
 
 def credentials_from_env(
     env: Mapping[str, str] = os.environ,
     *,
     account_sid: str | None = None,
+    profile: Profile | None = None,
+    dialect: str = DEFAULT_DIALECT,
     prompt: Callable[[str], str] | None = None,
 ) -> Credentials:
-    """Read TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY + TWILIO_API_SECRET.
-
-    With no secret in the environment and a terminal on stdin, ask for the auth token.
-    """
-    sid = account_sid or env.get("TWILIO_ACCOUNT_SID", "")
+    """The account with its auth token, or with an API key and its secret, from the environment
+    variables the profile names (TWILIO_* by default). With no secret and a terminal, ask."""
+    p = profile or Profile(name="")
+    sid = account_sid or env.get(p.account_sid_env, "")
     if not sid:
-        raise ConfigError("no account: set TWILIO_ACCOUNT_SID (or pass --account-sid)")
-    if not _ACCOUNT_SID.fullmatch(sid):
+        raise ConfigError(f"no account: set {p.account_sid_env} (or pass --account-sid)")
+    if dialect in _AC_DIALECTS and not _ACCOUNT_SID.fullmatch(sid):
         raise ConfigError("the account SID must be AC followed by 32 hex digits")
+    if not _OPAQUE_ACCOUNT.fullmatch(sid):
+        raise ConfigError("the account id may hold only letters, digits and . _ : @ -")
 
-    api_key, api_secret = env.get("TWILIO_API_KEY", ""), env.get("TWILIO_API_SECRET", "")
+    api_key = p.api_key or env.get(p.api_key_env, "")
+    api_secret = env.get(p.api_secret_env, "")
     if api_key or api_secret:
         if not (api_key and api_secret):
-            raise ConfigError("set both TWILIO_API_KEY and TWILIO_API_SECRET, or neither")
+            raise ConfigError(f"set both {p.api_key_env} and {p.api_secret_env}, or neither")
         if not _API_KEY_SID.fullmatch(api_key):
-            raise ConfigError("TWILIO_API_KEY must be SK followed by 32 hex digits")
+            raise ConfigError("the API key must be SK followed by 32 hex digits")
         return Credentials(sid, api_key, Secret(api_secret))
 
-    token = env.get("TWILIO_AUTH_TOKEN", "")
+    token = env.get(p.auth_token_env, "")
     if not token:
         if prompt is None and sys.stdin.isatty():
             prompt = getpass.getpass
         if prompt is None:
-            raise ConfigError("no secret: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET")
+            raise ConfigError(f"no secret: set {p.auth_token_env}, or {p.api_key_env} and {p.api_secret_env}")
         token = prompt(f"Auth token for {sid[:6]}…{sid[-4:]}: ").strip()
         if not token:
             raise ConfigError("no auth token given")

@@ -18,11 +18,15 @@ from confmon.model import Snapshot
 from confmon.sanitize import display_text
 from confmon.store import Changes, Store, internal_error
 
+# Recordings cost one more request per room: fetch them only for the selected room and the first
+# rooms on screen (the priority list starts with those), not for every room of the account.
+RECORDINGS_ROOMS = 25
+
 _MAX_MESSAGE = 240
 
 
 class SweepClient(Protocol):
-    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot: ...
+    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot: ...
 
 
 def _shown(text: str) -> str:
@@ -82,7 +86,9 @@ class Poller:
         deadline = asyncio.timeout(self.sweep_deadline)
         try:
             async with deadline:
-                snapshot = await self._client.sweep(priority=self._priority)
+                snapshot = await self._client.sweep(
+                    priority=self._priority, recordings_for=self._priority[:RECORDINGS_ROOMS]
+                )
             if not snapshot.taken_at:  # the store needs to know when the sweep ran
                 finished = self._clock.now()
                 snapshot = dataclasses.replace(snapshot, taken_at=finished, latency=finished - started)

@@ -31,6 +31,17 @@ _CAPABILITY = {
 }
 
 
+def action_allowed(caps: Capabilities, action: Action, *, read_only: bool) -> bool:
+    """Whether this session may ever do `action`: the UI hides the keys for which it may not."""
+    if read_only:
+        return False
+    if action is Action.END:
+        return caps.can_end or caps.end_by_kicking_all
+    if action is Action.ANNOUNCE:
+        return caps.can_announce_room or caps.can_announce_participant
+    return getattr(caps, _CAPABILITY[action])
+
+
 class ModerationClient(Protocol):
     async def update_participant(
         self, conference_sid: str, call_sid: str, *, muted: bool | None = None, hold: bool | None = None
@@ -62,14 +73,7 @@ class Moderator:
         self.read_only = read_only
 
     def allowed(self, action: Action) -> bool:
-        if self.read_only:
-            return False
-        caps = self.capabilities
-        if action is Action.END:
-            return caps.can_end or caps.end_by_kicking_all
-        if action is Action.ANNOUNCE:
-            return caps.can_announce_room or caps.can_announce_participant
-        return getattr(caps, _CAPABILITY[action])
+        return action_allowed(self.capabilities, action, read_only=self.read_only)
 
     def pending(self, action: Action, target: Target) -> Outcome:
         """What the UI shows while the call is in flight."""

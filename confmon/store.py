@@ -22,6 +22,7 @@ from confmon.model import (
     Outcome,
     OutcomeStatus,
     Participant,
+    Recording,
     Snapshot,
 )
 
@@ -101,6 +102,7 @@ class Room:
     last_changed: float
     ended_at: float | None = None
     ended_reason: str | None = None
+    recordings: tuple[Recording, ...] | None = None  # None until a sweep fetched them for this room
     _members: dict[str, Member] = field(default_factory=dict, repr=False)
 
     @property
@@ -281,6 +283,10 @@ class Store:
             participants = snapshot.participants.get(conference.sid)
             if participants is not None:
                 self._reconcile_members(room, participants, started, now, out, narrate)
+            recordings = snapshot.recordings.get(conference.sid)
+            if recordings is not None and recordings != room.recordings:
+                room.recordings = recordings
+                out.rooms.update(conference.sid)
 
         if snapshot.complete:
             for sid, room in self._rooms.items():

@@ -9,6 +9,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from confmon.api import dialects
 from confmon.audit import AuditLog
 from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
 from confmon.clock import FrozenClock
@@ -17,23 +18,29 @@ from confmon.ui.app import ConfmonApp
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (160, 45)
 
-# (file name, keys pressed after the first poll)
+# (file name, dialect, keys pressed after the first poll)
 SHOTS = [
-    ("main", ()),
-    ("participants", ("down", "down", "tab", "down")),
-    ("confirm", ("tab", "k")),
-    ("help", ("question_mark",)),
+    ("main", "twilio2010", ()),
+    ("participants", "twilio2010", ("down", "down", "tab", "down")),
+    ("confirm", "twilio2010", ("tab", "k")),
+    ("help", "twilio2010", ("question_mark",)),
+    ("restcomm", "restcomm", ()),
+    ("restcomm-end", "restcomm", ("e",)),
 ]
 
 
-async def shoot(name: str, keys: tuple[str, ...], audit_dir: Path) -> None:
+async def shoot(name: str, dialect: str, keys: tuple[str, ...], audit_dir: Path) -> None:
     clock = FrozenClock()
     audit = AuditLog(audit_dir / f"{name}.jsonl", clock=clock)
-    factory = open_demo_backend(seed=7, rooms=12, clock=clock, audit=audit, traffic=False)
-    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, clock=clock)
+    factory = open_demo_backend(seed=7, rooms=12, clock=clock, audit=audit, traffic=False, dialect=dialect)
+    capabilities = dialects.get(dialect).CAPABILITIES
+    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, capabilities=capabilities, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        while app.store.health.last_success_at is None:
-            await pilot.pause(0.05)
+        rooms = app.store.rooms
+        while app.store.health.last_success_at is None or (
+            capabilities.has_recordings and not all(r.recordings is not None for r in rooms.values())
+        ):
+            await pilot.pause(0.05)  # the first poll, then the one that brings the recordings on screen
         await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause(0.2)
@@ -44,8 +51,8 @@ async def shoot(name: str, keys: tuple[str, ...], audit_dir: Path) -> None:
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as audit_dir:
-        for name, keys in SHOTS:
-            await shoot(name, keys, Path(audit_dir))
+        for name, dialect, keys in SHOTS:
+            await shoot(name, dialect, keys, Path(audit_dir))
 
 
 if __name__ == "__main__":

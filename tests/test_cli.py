@@ -32,7 +32,7 @@ def sim_url() -> Iterator[str]:
     try:
         banner = [process.stdout.readline() for _ in range(4)]
         assert any(ACCOUNT in line for line in banner) and any(TOKEN in line for line in banner)
-        url = next(line.split()[-1] for line in banner if "base URL" in line)
+        url = next(line.split("base URL", 1)[1].split()[0] for line in banner if "base URL" in line)
         yield url
     finally:
         process.terminate()
@@ -100,3 +100,45 @@ def test_wrong_token_is_refused_before_the_screen_opens(sim_url):
         assert result.returncode == 3
         assert result.stderr.strip() == "confmon: authentication failed: auth failed (401, code 20003): Authenticate"
         assert "wrong-token" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("dialect", ["twilio2008", "restcomm", "telnyx"])
+def test_ls_speaks_every_dialect_against_the_simulator(dialect):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "confmon", "sim", "--dialect", dialect, "--port", "0", "--seed", "5", "--rooms", "3",
+         "--account-sid", ACCOUNT, "--auth-token", TOKEN],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = None
+        for _ in range(8):
+            line = process.stdout.readline()
+            if "base URL" in line:
+                url = line.split("base URL", 1)[1].split()[0]
+                break
+        assert url and url.startswith("http://127.0.0.1:")
+        result = confmon("ls", "--dialect", dialect, "--base-url", url, "--json", "-p", env=creds())
+        assert result.returncode == 0, result.stderr
+        rooms = json.loads(result.stdout)
+        assert len(rooms) == 3
+        assert sum(len(room["participants"]) for room in rooms) > 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_profiles_are_listed_without_secrets(tmp_path):
+    config = tmp_path / "confmon"
+    config.mkdir()
+    (config / "config.toml").write_text(
+        f'[profiles.lab]\ndialect = "restcomm"\nbase_url = "http://127.0.0.1:9"\naccount_sid = "{ACCOUNT}"\n'
+        'auth_token_env = "LAB_TOKEN"\n'
+    )
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "LAB_TOKEN": "very-secret-value"}
+    result = confmon("profiles", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "lab: restcomm at http://127.0.0.1:9" in result.stdout and "$LAB_TOKEN" in result.stdout
+    assert "very-secret-value" not in result.stdout
+    # and the profile is used: its unreachable URL is what ls tries
+    result = confmon("ls", "--profile", "lab", env=env)
+    assert result.returncode == 4 and "127.0.0.1:9" in result.stderr

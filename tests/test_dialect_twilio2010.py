@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from confmon.api.dialects import Page, WireError
+from confmon.api.dialects import ConferenceFilters, Page, ParticipantFilters, Request, WireError
 from confmon.api.dialects import twilio2010 as d
 from confmon.api.errors import BadResponse
 from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus
@@ -152,7 +152,7 @@ def test_participant_page_keeps_next_page_uri() -> None:
 
 
 def test_empty_conference_page() -> None:
-    assert d.parse_conference_page(body(CONFERENCE_PAGE_EMPTY)) == Page(items=(), next_page_uri=None)
+    assert d.parse_conference_page(body(CONFERENCE_PAGE_EMPTY)) == Page(items=(), next_page_uri=None, number=0)
 
 
 def _spec_examples(method: str, path_suffix: str) -> list[object]:
@@ -226,12 +226,14 @@ def test_a_bad_conference_sid_is_a_bad_response(sid: object) -> None:
 
 
 def test_paths_refuse_anything_but_a_sid() -> None:
-    assert d.participant_path(AC, CF, CA) == f"/2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA}.json"
+    dialect = d.DIALECT
+    path = f"/2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA}.json"
+    assert dialect.fetch_participant(AC, CF, CA) == Request("GET", path)
     for bad in ("../" + CF, CF + "\n", CF + "/x", CA, "CF" + "A" * 31):
         with pytest.raises(ValueError, match="not a CF sid"):
-            d.conference_path(AC, bad)
+            dialect.fetch_conference(AC, bad)
     with pytest.raises(ValueError, match="not a CA sid"):
-        d.participant_path(AC, CF, "customer")  # labels are accepted by Twilio, not by us
+        dialect.fetch_participant(AC, CF, "customer")  # labels are accepted by Twilio, not by us
 
 
 @pytest.mark.parametrize(
@@ -297,14 +299,15 @@ def test_not_a_page(raw: bytes) -> None:
 
 
 def test_conference_filters() -> None:
-    assert d.conference_filters(
+    filters = ConferenceFilters(
         status=ConferenceStatus.IN_PROGRESS,
         friendly_name="MyRoom",
         date_created=date(2009, 7, 6),
         date_created_before=date(2009, 7, 8),
         date_created_after=datetime(2009, 7, 1, 12, 30),
         page_size=1000,
-    ) == {
+    )
+    assert d.DIALECT.list_conferences(AC, filters).params == {
         "PageSize": "1000",
         "Status": "in-progress",
         "FriendlyName": "MyRoom",
@@ -314,15 +317,18 @@ def test_conference_filters() -> None:
     }
     for size in (0, 1001):
         with pytest.raises(ValueError, match="page_size"):
-            d.conference_filters(page_size=size)
+            d.DIALECT.list_conferences(AC, ConferenceFilters(page_size=size))
 
 
 def test_participant_pieces() -> None:
-    assert d.participant_filters(muted=True, coaching=False) == {"PageSize": "50", "Muted": "true", "Coaching": "false"}
-    assert d.participant_update(muted=False, hold=True) == {"Muted": "false", "Hold": "true"}
-    assert d.conference_end() == {"Status": "completed"}
+    dialect = d.DIALECT
+    listing = dialect.list_participants(AC, CF, ParticipantFilters(muted=True, coaching=False))
+    assert listing.params == {"PageSize": "50", "Muted": "true", "Coaching": "false"}
+    assert dialect.update_participant(AC, CF, CA, muted=False, hold=True).form == {"Muted": "false", "Hold": "true"}
+    assert dialect.end_conference is not None
+    assert dialect.end_conference(AC, CF).form == {"Status": "completed"}
     with pytest.raises(ValueError, match="nothing to update"):
-        d.participant_update()
+        dialect.update_participant(AC, CF, CA)
 
 
 # Totality: whatever arrives, a model object or BadResponse

@@ -29,7 +29,7 @@ class FakeClient:
         self._clock = clock
         self._takes = takes
 
-    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot:
+    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
         self.priorities.append(tuple(priority))
         self.running += 1
         self.most_running = max(self.most_running, self.running)
@@ -108,7 +108,7 @@ async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) ->
 class HangingClient(FakeClient):
     """A sweep that never ends, as against a server trickling every response within each call's deadline."""
 
-    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot:
+    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
         self.sweeps += 1
         await asyncio.Event().wait()
         raise AssertionError("unreachable")

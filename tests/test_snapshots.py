@@ -36,3 +36,21 @@ def test_help_screen(snap_compare, tmp_path):
 def test_read_only_main_screen(snap_compare, tmp_path):
     app = make_app(tmp_path / "a.jsonl", read_only=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=wait_loaded)
+
+
+def test_restcomm_room_table_shows_moderator_presence(snap_compare, tmp_path):
+    app = make_app(tmp_path / "a.jsonl", dialect="restcomm")
+    assert snap_compare(app, terminal_size=SIZE, run_before=wait_loaded)
+
+
+def test_twilio2008_room_table(snap_compare, tmp_path):
+    app = make_app(tmp_path / "a.jsonl", dialect="twilio2008")
+    assert snap_compare(app, terminal_size=SIZE, run_before=wait_loaded)
+
+
+def test_restcomm_end_is_an_honest_kick_all(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await wait_loaded(pilot)
+        await pilot.press("e")
+
+    assert snap_compare(make_app(tmp_path / "a.jsonl", dialect="restcomm"), terminal_size=SIZE, run_before=run_before)

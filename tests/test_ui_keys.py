@@ -7,7 +7,7 @@ import json
 import pytest
 
 from confmon.model import ConferenceStatus
-from confmon.ui.screens import ConfirmScreen, HelpScreen
+from confmon.ui.screens import ConfirmScreen, HelpScreen, RoomDetailScreen
 from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
 
 
@@ -17,6 +17,7 @@ def world_of(app):
 
 def sim_participant(app, conference_sid, call_sid):
     """The simulator's truth for one participant, or None once they are gone."""
+    call_sid = call_sid.rpartition("-")[2]  # RestComm's call ids put an instance id before the CA sid
     for p in world_of(app).participants(conference_sid):
         if p.call_sid == call_sid:
             return p
@@ -166,6 +167,8 @@ async def test_hostile_names_are_shown_as_text(tmp_path):
         await pilot.pause()
         for row in range(app.rooms.row_count):  # a click on a markup action would run it
             await pilot.click(app.rooms, offset=(3, row + 1))
+            if isinstance(app.screen, RoomDetailScreen):  # a click on the highlighted row opens it
+                await pilot.press("escape")
         hostile = next(sid for sid, r in app.store.rooms.items() if r.conference.friendly_name.startswith("[@click"))
         app.rooms.move_cursor(row=app.rooms.get_row_index(hostile))
         await pilot.pause()
@@ -290,3 +293,30 @@ async def test_an_unwritable_audit_log_is_said_out_loud(tmp_path):
         await pilot.press("m")
         await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
         await wait_until(pilot, lambda: "audit log not written" in str(app.query_one("#status").render()))
+
+
+async def test_announce_to_a_participant_and_to_a_room(tmp_path):
+    from confmon.ui.screens import AnnounceScreen
+
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, AnnounceScreen)
+        await pilot.press(*"https://example.com/hello.mp3", "enter")
+        await wait_until(pilot, lambda: (tmp_path / "audit.jsonl").exists())
+        app.rooms.focus()
+        await pilot.press("a")
+        await pilot.press(*"https://example.com/all.mp3", "enter")
+        await wait_until(pilot, lambda: len(audit_lines(tmp_path / "audit.jsonl")) == 2)
+    records = audit_lines(tmp_path / "audit.jsonl")
+    assert [(r["action"], r["outcome"], r["target"]["call_sid"]) for r in records] == [
+        ("announce", "success", call),
+        ("announce", "success", None),
+    ]
+    announced = world_of(app).announcements
+    assert [(a.conference_sid, a.call_sid, a.url) for a in announced] == [
+        (conf, call, "https://example.com/hello.mp3"),
+        (conf, None, "https://example.com/all.mp3"),
+    ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from confmon.api import dialects
 from confmon.audit import AuditLog
 from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
 from confmon.clock import FrozenClock
@@ -17,13 +18,22 @@ from confmon.ui.app import ConfmonApp
 SIZE = (160, 45)
 
 
-def make_app(audit_path: Path, *, read_only: bool = False, rooms: int = 8, seed: int = 3) -> ConfmonApp:
+def make_app(
+    audit_path: Path, *, read_only: bool = False, rooms: int = 8, seed: int = 3, dialect: str = "twilio2010"
+) -> ConfmonApp:
     clock = FrozenClock()
     audit = AuditLog(audit_path, clock=clock)
     factory = open_demo_backend(
-        seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False
+        seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False, dialect=dialect
     )
-    return ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, clock=clock, interval=0.25, read_only=read_only)
+    return ConfmonApp(
+        factory,
+        account_label=DEMO_ACCOUNT_SID,
+        capabilities=dialects.get(dialect).CAPABILITIES,
+        clock=clock,
+        interval=0.25,
+        read_only=read_only,
+    )
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -36,6 +46,10 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
 
 
 async def wait_loaded(pilot: Pilot) -> None:
+    """Until the first poll is on screen and, where the backend has them, the recordings of the rooms
+    on screen too (they come with the sweep after the screen told the poller what it shows)."""
     app = pilot.app
     await wait_until(pilot, lambda: app.store.health.last_success_at is not None and app.rooms.row_count > 0)
+    if app.capabilities.has_recordings:
+        await wait_until(pilot, lambda: all(room.recordings is not None for room in app.store.rooms.values()))
     await pilot.pause()

@@ -1,20 +1,24 @@
 """ConferenceClient: the conference REST API over httpx, through one dialect.
 
 Every call runs inside a total deadline and retries by the rules in `retry_wait`. Every failure
-surfaces as one of the typed errors in `confmon.api.errors`. The dialect supplies paths, parameters
-and parsing, so this module knows HTTP and nothing of any wire format.
+surfaces as one of the typed errors in `confmon.api.errors`. The dialect describes every request
+(method, path, query, form, the statuses that mean success) and parses every body, so this module knows
+HTTP and nothing of any wire format.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
+import random
 import socket
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
 from datetime import date
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -24,16 +28,18 @@ import httpx
 import stamina
 from httpx_aiohttp import AiohttpTransport
 
-from confmon.api.dialects import Dialect, Page, twilio2010
-from confmon.api.errors import BadResponse, NotFound, RateLimited, Unavailable, error_for_status
+from confmon.api import dialects
+from confmon.api.dialects import ConferenceFilters, Dialect, Page, ParticipantFilters, Request
+from confmon.api.errors import BadResponse, NotFound, NotSupported, RateLimited, Unavailable, error_for_status
 from confmon.clock import Clock, SystemClock
-from confmon.model import Conference, ConferenceStatus, Participant, Snapshot
+from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, Recording, Snapshot
 from confmon.secret import Secret
 
 log = logging.getLogger(__name__)
 
 RETRY_BUDGET = 5.0  # seconds one call may spend retrying; never more than half its deadline
 RETRY_ATTEMPTS = 6
+BACKOFF_INITIAL, BACKOFF_MAX, BACKOFF_JITTER = 0.1, 2.0, 0.5  # seconds
 try:
     USER_AGENT = f"confmon/{version('confmon')}"
 except PackageNotFoundError:  # run from a source tree that was never installed
@@ -55,8 +61,8 @@ def retry_wait(error: Exception, *, idempotent: bool) -> bool | float:
 
     429 is retried for every method, since Twilio never processed it. A request that never left
     (refused, unresolvable, connect timeout) is retried for every method too. Any other failure
-    (timeout, reset, 5xx) is retried only for GET: a POST or DELETE may have taken effect, so the
-    caller re-reads instead of re-sending.
+    (timeout, reset, 5xx) is retried only for an idempotent request (the dialects mark their GETs so):
+    a POST or DELETE may have taken effect, so the caller re-reads instead of re-sending.
     """
     if isinstance(error, RateLimited):
         return error.retry_after if error.retry_after is not None else True
@@ -117,21 +123,44 @@ async def _all(*coros: Coroutine[Any, Any, T]) -> list[T]:
     return [task.result() for task in tasks]
 
 
+class _BearerAuth(httpx.Auth):
+    """`Authorization: Bearer <token>` (Telnyx), the token revealed only as the request goes out."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        yield request
+
+
+MAX_PAGES = 1000  # a listing longer than this is a server paging in circles, not an account
+MAX_RECORDING_ROOMS = 32  # rooms whose recordings one sweep fetches, at most
+
+
 class ConferenceClient:
     def __init__(
         self,
         *,
-        base_url: str,
+        base_url: str | None = None,
         account_sid: str,
         username: str,
         password: Secret,
+        dialect: str | Dialect = "twilio2010",
         timeout: float = 10.0,
         deadline: float = 20.0,
         max_concurrency: int = 10,
         transport: httpx.AsyncBaseTransport | None = None,
-        dialect: Dialect = twilio2010,
         clock: Clock | None = None,
     ) -> None:
+        """`base_url` is the API origin (the dialect adds its own path prefix), under a gateway's path prefix
+        if there is one; None takes the dialect's DEFAULT_BASE_URL. With a "bearer" dialect, `password`
+        is the token and `username` is not sent."""
+        if isinstance(dialect, str):
+            dialect = dialects.get(dialect)
+        base_url = base_url or dialect.DEFAULT_BASE_URL
+        if base_url is None:
+            raise ValueError(f"the {dialect.NAME} dialect has no default base URL: give one")
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("base_url must be an http:// or https:// URL")
@@ -139,15 +168,19 @@ class ConferenceClient:
             raise ValueError("base_url must not carry credentials; give username and password")
         if deadline <= 0 or timeout <= 0 or max_concurrency < 1:
             raise ValueError("timeout and deadline must be positive, max_concurrency at least 1")
+        dialect.check_account(account_sid)  # the sid is checked now, not mid-sweep
 
-        self.capabilities = dialect.CAPABILITIES
-        self._dialect = dialect
+        self.capabilities: Capabilities = dialect.CAPABILITIES
+        self.dialect = dialect
         self._account_sid = account_sid
-        self._conferences_path = dialect.conferences_path(account_sid)  # checks the sid now, not mid-sweep
         self._deadline = deadline
         self._retry_budget = min(RETRY_BUDGET, deadline / 2)
         self._retrying = stamina.AsyncRetryingCaller(
-            attempts=RETRY_ATTEMPTS, timeout=self._retry_budget, wait_initial=0.1, wait_max=2.0, wait_jitter=0.5
+            attempts=RETRY_ATTEMPTS,
+            timeout=self._retry_budget,
+            wait_initial=BACKOFF_INITIAL,
+            wait_max=BACKOFF_MAX,
+            wait_jitter=BACKOFF_JITTER,
         )
         self._max_concurrency = max_concurrency
         self._clock = clock or SystemClock()
@@ -163,9 +196,12 @@ class ConferenceClient:
                     keepalive_expiry=4.0,  # below the usual 5 s server idle timeout: no stale-socket race
                 )
             )
+        auth: httpx.Auth = (
+            _BearerAuth(password) if dialect.AUTH == "bearer" else httpx.BasicAuth(username, password.reveal())
+        )
         self._http = httpx.AsyncClient(
             base_url=url,
-            auth=httpx.BasicAuth(username, password.reveal()),
+            auth=auth,
             headers={"Accept": dialect.MEDIA_TYPE, "User-Agent": USER_AGENT},
             timeout=httpx.Timeout(connect=min(timeout, 5.0), read=timeout, write=timeout, pool=timeout),
             transport=transport,
@@ -173,7 +209,8 @@ class ConferenceClient:
         )
 
     def __repr__(self) -> str:
-        return f"ConferenceClient(where={self._where!r}, account_sid={self._account_sid!r})"
+        where, account = self._where, self._account_sid
+        return f"ConferenceClient(where={where!r}, account_sid={account!r}, dialect={self.dialect.NAME!r})"
 
     async def __aenter__(self) -> Self:
         return self
@@ -188,8 +225,8 @@ class ConferenceClient:
 
     async def check(self) -> None:
         """One cheap request that proves the base URL answers and the credentials are good."""
-        params = self._dialect.conference_filters(status=ConferenceStatus.IN_PROGRESS, page_size=1)
-        self._dialect.parse_conference_page(await self._call("GET", self._conferences_path, params=params))
+        filters = ConferenceFilters(status=ConferenceStatus.IN_PROGRESS, page_size=1)
+        self.dialect.parse_conference_page(await self._call(self.dialect.list_conferences(self._account_sid, filters)))
 
     # Conferences
 
@@ -203,7 +240,7 @@ class ConferenceClient:
         date_created_after: date | None = None,
         page_size: int = 1000,
     ) -> list[Conference]:
-        params = self._dialect.conference_filters(
+        filters = ConferenceFilters(
             status=status,
             friendly_name=friendly_name,
             date_created=date_created,
@@ -211,16 +248,37 @@ class ConferenceClient:
             date_created_after=date_created_after,
             page_size=page_size,
         )
-        return await self._list(self._conferences_path, params, self._dialect.parse_conference_page)
+        request = self.dialect.list_conferences(self._account_sid, filters)
+        return await self._list(request, self.dialect.parse_conference_page)
 
     async def fetch_conference(self, sid: str) -> Conference:
-        body = await self._call("GET", self._dialect.conference_path(self._account_sid, sid))
-        return self._dialect.parse_conference(body)
+        body = await self._call(self.dialect.fetch_conference(self._account_sid, sid))
+        return self.dialect.parse_conference(body)
 
     async def end_conference(self, sid: str) -> Conference:
-        path = self._dialect.conference_path(self._account_sid, sid)
-        body = await self._call("POST", path, data=self._dialect.conference_end())
-        return self._dialect.parse_conference(body)
+        """End the room for everyone. NotSupported where the API has no such call (RestComm, 2008)."""
+        end = self.dialect.end_conference
+        if end is None:
+            raise NotSupported(f"{self.capabilities.name} cannot end a room; kick every participant instead")
+        return self.dialect.parse_conference(await self._call(end(self._account_sid, sid)))
+
+    async def list_recordings(self, conference_sid: str) -> list[Recording]:
+        """The room's recordings. NotSupported where the API has no Recordings per conference."""
+        recordings = self.dialect.list_recordings
+        if recordings is None:
+            raise NotSupported(f"{self.capabilities.name} lists no recordings per room")
+        request = recordings(self._account_sid, conference_sid, 1000)
+        return await self._list(request, partial(self.dialect.parse_recording_page, conference_sid=conference_sid))
+
+    async def announce(self, conference_sid: str, call_sid: str | None, url: str) -> None:
+        """Play `url` (MP3, WAV or TwiML) to the room, or to one participant when `call_sid` is given.
+
+        NotSupported where the API cannot; InvalidRequest for a URL that is not absolute http(s).
+        """
+        announce = self.dialect.announce
+        if announce is None:
+            raise NotSupported(f"{self.capabilities.name} has no announcements")
+        await self._call(announce(self._account_sid, conference_sid, call_sid, url))
 
     # Participants
 
@@ -233,132 +291,174 @@ class ConferenceClient:
         coaching: bool | None = None,
         page_size: int = 1000,
     ) -> list[Participant]:
-        path = self._dialect.participants_path(self._account_sid, conference_sid)
-        params = self._dialect.participant_filters(muted=muted, hold=hold, coaching=coaching, page_size=page_size)
-        return await self._list(path, params, self._dialect.parse_participant_page)
+        filters = ParticipantFilters(muted=muted, hold=hold, coaching=coaching, page_size=page_size)
+        request = self.dialect.list_participants(self._account_sid, conference_sid, filters)
+        return await self._list(request, partial(self.dialect.parse_participant_page, conference_sid=conference_sid))
 
     async def fetch_participant(self, conference_sid: str, call_sid: str) -> Participant:
-        body = await self._call("GET", self._dialect.participant_path(self._account_sid, conference_sid, call_sid))
-        return self._dialect.parse_participant(body)
+        body = await self._call(self.dialect.fetch_participant(self._account_sid, conference_sid, call_sid))
+        return self.dialect.parse_participant(body, conference_sid)
 
     async def update_participant(
         self, conference_sid: str, call_sid: str, *, muted: bool | None = None, hold: bool | None = None
     ) -> Participant:
-        path = self._dialect.participant_path(self._account_sid, conference_sid, call_sid)
-        body = await self._call("POST", path, data=self._dialect.participant_update(muted=muted, hold=hold))
-        return self._dialect.parse_participant(body)
+        """Mute or hold (NotSupported where the API cannot hold) and return the participant as it now is."""
+        request = self.dialect.update_participant(self._account_sid, conference_sid, call_sid, muted=muted, hold=hold)
+        body = await self._call(request)
+        if not self.dialect.UPDATE_RETURNS_STALE_BODY:
+            return self.dialect.parse_participant(body, conference_sid)
+        # RestComm answers with the participant as it was before the change: read it again. It also
+        # answers 200 and changes nothing when the call is no longer live, which the re-read shows.
+        now = await self.fetch_participant(conference_sid, call_sid)
+        if (muted is not None and now.muted is not muted) or (hold is not None and now.hold is not hold):
+            raise NotFound("the change did not take: the call is no longer in the room")
+        return now
 
     async def kick(self, conference_sid: str, call_sid: str) -> None:
-        path = self._dialect.participant_path(self._account_sid, conference_sid, call_sid)
-        await self._call("DELETE", path, expect=204)
+        """Remove the participant; NotFound if they are already gone."""
+        await self._call(self.dialect.kick(self._account_sid, conference_sid, call_sid))
 
     # The poll
 
-    async def sweep(self, *, priority: Sequence[str] = ()) -> Snapshot:
-        """List every live room, then the participants of each, the `priority` rooms first.
+    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
+        """List every live room, then the participants of each, the `priority` rooms first, and the
+        recordings of the `recordings_for` rooms (where the dialect has recordings; at most
+        MAX_RECORDING_ROOMS of them), each right after that room's participants.
 
-        A room that is gone (404) by the time its participants are asked for gets no participants
+        A room that is gone (404) by the time its participants or recordings are asked for gets no
         entry; any other error fails the whole sweep.
         """
         started = self._clock.now()  # the injected clock, so a frozen-clock screen shows a stable latency
-        # One listing after the other, init first: a status only moves forward (init, in-progress,
-        # completed), so a room that starts between the two requests is in both lists, never in
-        # neither (listed concurrently, or the other way round, it could miss both and the store
-        # would end a live room, then "resume" it). In both lists, the in-progress copy is the newer.
-        starting = await self.list_conferences(status=ConferenceStatus.INIT)
-        live = await self.list_conferences(status=ConferenceStatus.IN_PROGRESS)
-        rooms = {room.sid: room for room in live}
-        for room in starting:
-            rooms.setdefault(room.sid, room)
+        # The dialect's listings, one after the other (2010: init, then in-progress; RestComm: one
+        # RUNNING% listing). A status only moves forward, so a room that starts between two listings is
+        # in both, never in neither; the later listing's copy is the newer, and comes first.
+        listings = [
+            await self._list(request, self.dialect.parse_conference_page)
+            for request in self.dialect.live_conferences(self._account_sid, 1000)
+        ]
+        rooms: dict[str, Conference] = {}
+        for listing in reversed(listings):
+            for room in listing:
+                rooms.setdefault(room.sid, room)
         order = list(dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)))
-        participants = await self._participants_of(order)
+        wanted: set[str] = set()
+        if self.dialect.list_recordings is not None:
+            asked = list(dict.fromkeys(sid for sid in recordings_for if sid in rooms))
+            wanted = set(asked[:MAX_RECORDING_ROOMS])
+        participants, recordings = await self._details_of(order, wanted)
         return Snapshot(
             conferences=tuple(rooms.values()),
             participants=participants,
+            recordings=recordings,
             taken_at=self._clock.now(),
             latency=self._clock.now() - started,
             complete=True,
         )
 
-    async def _participants_of(self, sids: list[str]) -> dict[str, tuple[Participant, ...]]:
-        found: dict[str, tuple[Participant, ...]] = {}
-        pending = iter(sids)  # shared by the workers: each room is taken once, in order
+    async def _details_of(
+        self, sids: list[str], with_recordings: set[str]
+    ) -> tuple[dict[str, tuple[Participant, ...]], dict[str, tuple[Recording, ...]]]:
+        participants: dict[str, tuple[Participant, ...]] = {}
+        recordings: dict[str, tuple[Recording, ...]] = {}
+        jobs: list[tuple[str, bool]] = []
+        for sid in sids:
+            jobs.append((sid, False))
+            if sid in with_recordings:
+                jobs.append((sid, True))
+        pending = iter(jobs)  # shared by the workers: each job is taken once, in order
 
         async def worker() -> None:
-            for sid in pending:
+            for sid, is_recordings in pending:
                 with contextlib.suppress(NotFound):  # the room ended between the listing and this fetch
-                    found[sid] = tuple(await self.list_participants(sid))
+                    if is_recordings:
+                        recordings[sid] = tuple(await self.list_recordings(sid))
+                    else:
+                        participants[sid] = tuple(await self.list_participants(sid))
 
         # A fixed set of workers, not a task per room behind a semaphore, so the priority order is the
         # order of requests, and a sweep of 1,000 rooms holds max_concurrency tasks.
-        await _all(*(worker() for _ in range(min(self._max_concurrency, len(sids)))))
-        return {sid: found[sid] for sid in sids if sid in found}
+        await _all(*(worker() for _ in range(min(self._max_concurrency, len(jobs)))))
+        return (
+            {sid: participants[sid] for sid in sids if sid in participants},
+            {sid: recordings[sid] for sid in sids if sid in recordings},
+        )
 
     # HTTP
 
-    async def _list(self, path: str, params: dict[str, str] | None, parse: Callable[[bytes], Page[T]]) -> list[T]:
+    async def _list(self, request: Request, parse: Callable[[bytes], Page[T]]) -> list[T]:
         items: list[T] = []
-        url, query, seen = path, params, set[str]()
-        while True:
-            page = parse(await self._call("GET", url, params=query))
-            items.extend(page.items)
-            if page.next_page_uri is None:
-                return items
-            url, query = self._page_url(page.next_page_uri), None  # the page URI carries the query
-            if url in seen:
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        next_request: Request | None = request
+        while next_request is not None:
+            key = (next_request.path, tuple(sorted((next_request.params or {}).items())))
+            if key in seen:
                 raise BadResponse("paging went back to a page already read")
-            seen.add(url)
+            if len(seen) >= MAX_PAGES:
+                raise BadResponse(f"more than {MAX_PAGES} pages")
+            seen.add(key)
+            page = parse(await self._call(next_request))
+            items.extend(page.items)
+            if page.next_page_uri is not None:
+                page = dataclasses.replace(page, next_page_uri=self._page_uri(page.next_page_uri))
+            next_request = self.dialect.next_page(next_request, page)
+        return items
 
-    def _page_url(self, uri: str) -> str:
+    def _page_uri(self, uri: str) -> str:
         """Page URIs are relative to the API host. Ours may sit under a path prefix, which a gateway may echo."""
         if self._prefix and uri.startswith(self._prefix + "/"):
             return uri.removeprefix(self._prefix)
         return uri
 
-    async def _call(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, str] | None = None,
-        data: dict[str, str] | None = None,
-        expect: int = 200,
-    ) -> bytes:
-        """One API call, retries included, within the deadline; returns the body of the expected status.
+    async def _call(self, request: Request) -> bytes:
+        """One API call, retries included, within the deadline; returns the body of an expected status.
 
         The deadline is on top of httpx's per-phase timeouts, which a server trickling its body
         one byte at a time never trips.
         """
         give_up_at = time.monotonic() + self._retry_budget
+        retries = 0
 
         def rule(error: Exception) -> bool | float:
-            wait = retry_wait(error, idempotent=method == "GET")
-            if isinstance(wait, float) and time.monotonic() + wait > give_up_at:
-                return False  # asked to wait longer than we may: report RateLimited now
+            nonlocal retries
+            wait = retry_wait(error, idempotent=request.idempotent)
+            if wait is False:
+                return False
+            if wait is True:  # jittered exponential backoff, computed here so it can be held to the budget
+                wait = min(BACKOFF_INITIAL * 2**retries, BACKOFF_MAX) + random.uniform(0, BACKOFF_JITTER)
+            retries += 1
+            if time.monotonic() + wait > give_up_at:
+                # Waiting longer than we may would end in "deadline exceeded" and hide the real
+                # error (refused, 429, 503): report it now instead.
+                return False
             return wait
 
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._retrying.on(rule)(self._send, method, url, params, data, expect)
+                return await self._retrying.on(rule)(self._send, request)
         except TimeoutError:
             raise Unavailable(f"deadline exceeded ({self._deadline:g} s) talking to {self._where}") from None
 
-    async def _send(
-        self, method: str, url: str, params: dict[str, str] | None, data: dict[str, str] | None, expect: int
-    ) -> bytes:
+    async def _send(self, request: Request) -> bytes:
         try:
-            response = await self._http.request(method, url, params=params, data=data)
+            response = await self._http.request(
+                request.method,
+                # Absolute paths merge under base_url's path, so a gateway's prefix stays in front of the
+                # dialect's. Never `//…`: page links that would leave the host are refused when parsed.
+                request.path,
+                params=dict(request.params) if request.params is not None else None,
+                data=dict(request.form) if request.form is not None else None,
+            )
         except httpx.DecodingError:
             raise BadResponse("body could not be decoded") from None
         except (httpx.TransportError, aiohttp.ClientError) as error:
             # aiohttp errors the transport does not map (a malformed status line) arrive raw.
             raise Unavailable(_network_reason(error, self._where), request_sent=not _never_sent(error)) from error
-        if response.status_code == expect:
+        if response.status_code in request.expect:
             return response.content
-        wire = self._dialect.parse_error(response.content)
+        wire = self.dialect.parse_error(response.content)
+        message = wire.message or response.reason_phrase
+        if response.status_code in request.gone:
+            raise NotFound(message, status=response.status_code, code=wire.code)
         raise error_for_status(
-            response.status_code,
-            code=wire.code,
-            message=wire.message or response.reason_phrase,
-            retry_after=_retry_after(response.headers),
+            response.status_code, code=wire.code, message=message, retry_after=_retry_after(response.headers)
         )

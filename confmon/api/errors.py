@@ -83,6 +83,21 @@ class Unavailable(ApiError):
         self.request_sent = request_sent
 
 
+class NotSupported(ApiError):
+    """The backend's API has no such call (RestComm cannot end a room, 2008 cannot hold); nothing was sent."""
+
+    label = "not supported"
+
+
+class InvalidRequest(ApiError, ValueError):
+    """A request we refuse to build: an id of the wrong shape for this dialect, a URL that is not http(s).
+
+    Nothing was sent. Also a ValueError, since it is the caller's argument that is wrong.
+    """
+
+    label = "invalid request"
+
+
 class BadResponse(ApiError):
     """The server answered, but not with what the API promises: an unparsable body, a wrong shape, an odd status."""
 

@@ -73,6 +73,12 @@ class Page(Generic[T]):
     request: PageRequest
     next: Token | None  # None on the last page
     previous: Token | None  # None on the first page
+    total: int = 0  # items in the whole list (the 2010 XML envelope still tells it)
+    last: Token | None = None  # where the last page starts; None when the first page is the last
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.request.size)
 
 
 def paginate(items: Iterable[T], key: Callable[[T], Key], request: PageRequest, *, newest_first: bool) -> Page[T]:
@@ -90,12 +96,34 @@ def paginate(items: Iterable[T], key: Callable[[T], Key], request: PageRequest, 
             start = max(start - request.size, 0)
     chosen = ordered[start : start + request.size]
     end = start + len(chosen)
+    last_start = (len(ordered) - 1) // request.size * request.size if ordered else 0
     return Page(
         items=[item for _, item in chosen],
         request=request,
         next=Token(True, chosen[-1][0]) if chosen and end < len(ordered) else None,
         previous=Token(False, chosen[0][0]) if chosen and start > 0 else None,
+        total=len(ordered),
+        last=Token(True, ordered[last_start - 1][0]) if last_start > 0 else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Generic[T]):
+    """A page by number, as the older APIs cut their lists: items [number*size, number*size+size)."""
+
+    items: list[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def start(self) -> int:
+        return self.number * self.size
+
+
+def cut(ordered: list[T], number: int, size: int) -> Slice[T]:
+    start = number * size
+    return Slice(ordered[start : start + size], number, size, len(ordered))
 
 
 def _integer(query: Mapping[str, str], name: str, default: int) -> int:

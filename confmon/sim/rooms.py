@@ -4,17 +4,21 @@ Every change is stamped with a time given by the caller, never read from a clock
 calls always produce the same state: the world passes the clock's time for API actions and the
 schedule's own times for traffic. Each change is also announced as a `WorldEvent`, numbered per
 conference, for whoever listens (status callbacks, later).
+
+A room that records (`Room.records`) starts its recording when it starts and completes it when it
+ends; the recording stays with the room, so a completed room keeps it until the room is pruned.
 """
 
 from __future__ import annotations
 
 import enum
 import heapq
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from confmon.clock import to_datetime
-from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
 from confmon.sim.names import is_call_sid, is_conference_sid
 
 MAX_NAME_LENGTH = 128  # friendly names and labels alike
@@ -46,14 +50,27 @@ class EndReason(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """A URL (MP3, WAV or TwiML) played into a room, or to one participant of it."""
+
+    conference_sid: str
+    call_sid: str | None  # None: to the whole room
+    url: str
+    method: str  # GET or POST, how the URL is fetched
+    timestamp: float  # clock seconds
+
+
+@dataclass(frozen=True, slots=True)
 class WorldEvent:
     """One change, as a conference status callback would report it."""
 
-    kind: str  # conference-start/-end, participant-join/-leave/-mute/-unmute/-hold/-unhold/-modify
+    # conference-start/-end, participant-join/-leave/-mute/-unmute/-hold/-unhold/-modify, announcement-end
+    kind: str
     conference: Conference  # the room after the change
     participant: Participant | None  # the participant concerned, as they were after the change
     sequence_number: int  # per conference, from 1
     timestamp: float  # clock seconds
+    announcement: Announcement | None = None  # for announcement-end only
 
 
 @dataclass(slots=True)
@@ -73,6 +90,16 @@ class Caller:
 
 
 @dataclass(slots=True)
+class Tape:
+    """A room's recording. Its SID shares its hex digits with `call_sid`, the call that started it."""
+
+    sid: str
+    call_sid: str
+    started: float
+    ended: float | None = None
+
+
+@dataclass(slots=True)
 class Room:
     sid: str
     friendly_name: str
@@ -83,7 +110,10 @@ class Room:
     reason_conference_ended: EndReason | None = None
     call_sid_ending_conference: str | None = None
     callers: dict[str, Caller] = field(default_factory=dict)  # by call SID, in joining order
+    departed: dict[str, Caller] = field(default_factory=dict)  # who left, by call SID (RestComm's 410)
     sequence: int = 0
+    records: bool = False  # the room is recorded from its start
+    tape: Tape | None = None
 
     @property
     def live(self) -> bool:
@@ -145,6 +175,34 @@ class Rooms:
             call_sid_ending_conference=room.call_sid_ending_conference,
         )
 
+    def recording_view(self, room: Room) -> list[Recording]:
+        """The room's recordings: in-progress while it is live, completed once it has ended."""
+        tape = room.tape
+        if tape is None:
+            return []
+        done = tape.ended is not None
+        return [
+            Recording(
+                sid=tape.sid,
+                conference_sid=room.sid,
+                status="completed" if done else "in-progress",
+                duration=math.floor(tape.ended - tape.started) if tape.ended is not None else None,
+                channels=1,
+                date_created=to_datetime(tape.started),
+                date_updated=to_datetime(tape.ended if tape.ended is not None else tape.started),
+                start_time=to_datetime(tape.started),
+            )
+        ]
+
+    def find_call(self, call_sid: str) -> tuple[Room, Caller, bool] | None:
+        """(room, caller, still present) for a call in any room kept, present or departed; else None."""
+        for room in self._by_sid.values():
+            if call_sid in room.callers:
+                return room, room.callers[call_sid], True
+            if call_sid in room.departed:
+                return room, room.departed[call_sid], False
+        return None
+
     def participant_view(self, room: Room, caller: Caller, *, present: bool = True) -> Participant:
         return Participant(
             call_sid=caller.call_sid,
@@ -163,8 +221,13 @@ class Rooms:
 
     # -- changing
 
-    def dial(self, conference: str, caller: Caller, at: float, *, new_sid: str, region: str) -> Room:
-        """Add a participant to a room named by SID, or by friendly name (opening it if none is live)."""
+    def dial(
+        self, conference: str, caller: Caller, at: float, *, new_sid: str, region: str, record: bool = False
+    ) -> Room:
+        """Add a participant to a room named by SID, or by friendly name (opening it if none is live).
+
+        `record` makes a room that has not started yet record from its start.
+        """
         if is_conference_sid(conference):
             room: Room | None = self.get(conference)
             if not room.live:
@@ -176,14 +239,16 @@ class Rooms:
         self._check_newcomer(room, caller)
         if room is None:
             room = self.open(new_sid, conference, region, at)
+        if record and room.status is ConferenceStatus.INIT:
+            room.records = True
         self._add(room, caller, at)
         return room
 
-    def open(self, sid: str, friendly_name: str, region: str, at: float) -> Room:
+    def open(self, sid: str, friendly_name: str, region: str, at: float, *, records: bool = False) -> Room:
         """A new room, in `init` until someone with start_conference_on_enter joins."""
         if friendly_name in self._live_by_name:
             raise Invalid(f"A conference named {friendly_name!r} is already live")
-        room = Room(sid=sid, friendly_name=friendly_name, region=region, created=at, updated=at)
+        room = Room(sid=sid, friendly_name=friendly_name, region=region, created=at, updated=at, records=records)
         self._by_sid[sid] = self._live_by_name[friendly_name] = room
         return room
 
@@ -235,6 +300,7 @@ class Rooms:
     def leave(self, room: Room, caller: Caller, at: float, *, kicked: bool) -> None:
         """A participant hangs up or is removed; the room ends if they were its last or its end-on-exit."""
         del room.callers[caller.call_sid]
+        room.departed[caller.call_sid] = caller
         caller.updated = at
         self._emit("participant-leave", room, caller, at, present=False)
         if caller.end_conference_on_exit:
@@ -255,8 +321,11 @@ class Rooms:
         """Complete the room: everyone still in it drops out; the resource stays readable `keep_for` seconds."""
         for caller in list(room.callers.values()):
             del room.callers[caller.call_sid]
+            room.departed[caller.call_sid] = caller
             caller.updated = at
             self._emit("participant-leave", room, caller, at, present=False)
+        if room.tape is not None and room.tape.ended is None:
+            room.tape.ended = at
         room.status = ConferenceStatus.COMPLETED
         room.reason_conference_ended = reason
         room.call_sid_ending_conference = call_sid
@@ -264,6 +333,19 @@ class Rooms:
         del self._live_by_name[room.friendly_name]
         heapq.heappush(self._expiring, (at + keep_for, room.sid))
         self._emit("conference-end", room, None, at)
+
+    def record(self, room: Room, call_sid: str, at: float) -> None:
+        """Start the room's recording (once), credited to the call that started the room."""
+        if room.tape is None:
+            room.tape = Tape(sid="RE" + call_sid[2:], call_sid=call_sid, started=at)
+
+    def announce(self, room: Room, caller: Caller | None, url: str, method: str, at: float) -> Announcement:
+        """Play a URL to the room or to one caller; nothing plays, so it ends at once (announcement-end)."""
+        if not room.live:
+            raise Invalid(f"Conference {room.sid} is not in progress", code=20001)
+        announcement = Announcement(room.sid, caller.call_sid if caller else None, url, method, at)
+        self._emit("announcement-end", room, caller, at, announcement=announcement)
+        return announcement
 
     def prune(self, now: float) -> None:
         """Forget completed rooms whose time is up. Draws nothing and emits nothing: no future changes."""
@@ -296,13 +378,24 @@ class Rooms:
         if room.status is ConferenceStatus.INIT and caller.start_conference_on_enter:
             room.status = ConferenceStatus.IN_PROGRESS
             room.updated = at
+            if room.records:
+                self.record(room, caller.call_sid, at)
             self._emit("conference-start", room, None, at)
 
-    def _emit(self, kind: str, room: Room, caller: Caller | None, at: float, *, present: bool = True) -> None:
+    def _emit(
+        self,
+        kind: str,
+        room: Room,
+        caller: Caller | None,
+        at: float,
+        *,
+        present: bool = True,
+        announcement: Announcement | None = None,
+    ) -> None:
         room.sequence += 1  # counted even unheard, so numbering never depends on who listens
         if not self.listeners:
             return
         participant = self.participant_view(room, caller, present=present) if caller else None
-        event = WorldEvent(kind, self.conference_view(room), participant, room.sequence, at)
+        event = WorldEvent(kind, self.conference_view(room), participant, room.sequence, at, announcement)
         for listener in self.listeners:
             listener(event)

@@ -1,14 +1,14 @@
 """The simulator as a real HTTP server (aiohttp.web) that runs inside an existing event loop.
 
-Every request passes, in order: queued faults and latency, Twilio's error rendering, Basic
-authentication, the account and format in the path, then the world catches up with the clock.
+One server speaks one dialect (see `dialects`); several servers may share one World. Every request
+passes, in order: queued faults and latency, error rendering in the dialect's shape, the dialect's
+authentication, then the dialect's router (account, path, format), which brings the world up to
+the clock before its handler runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hmac
 import ipaddress
 import logging
 import sys
@@ -18,38 +18,50 @@ from aiohttp import web
 
 from confmon.clock import SystemClock
 from confmon.secret import Secret
-from confmon.sim import formats
-from confmon.sim.api import Api2010, ApiError, error_reply, ext_of
+from confmon.sim import dialects
+from confmon.sim.dialects.base import Keys
+from confmon.sim.errors import ApiError
 from confmon.sim.faults import Delay, Failure, Faults, Truncate
-from confmon.sim.world import Invalid, NotFound, World
+from confmon.sim.world import World, WorldError
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+DIALECTS = dialects.NAMES
 
 
 class SimServer:
     def __init__(
-        self, world: World, *, auth_token: str, api_key: tuple[str, str] | None = None, latency: float = 0.0
+        self,
+        world: World,
+        *,
+        auth_token: str,
+        api_key: tuple[str, str] | None = None,
+        latency: float = 0.0,
+        dialect: str = "twilio2010",
     ) -> None:
         if not auth_token:
             raise ValueError("the simulator needs an auth token to check")
         self.world = world
+        self.dialect = dialects.make(dialect, world)
         self.latency = latency  # seconds added to every request, to model a real round trip
         self.faults = Faults()
-        self.base_url: str | None = None
-        # Username -> password: the account's own token, and an API key (SK…) and its secret.
-        self._secrets = {world.account_sid: Secret(auth_token)}
-        if api_key is not None:
-            self._secrets[api_key[0]] = Secret(api_key[1])
-        self.app = web.Application(middlewares=[self._disturb, self._errors, self._authenticate, self._scope])
-        self.app.add_routes(Api2010(world).routes())
+        self.base_url: str | None = None  # the origin; every dialect's paths start with its own prefix
+        # The account's own token, and an API key (SK…) and its secret where the dialect takes one.
+        key = (api_key[0], Secret(api_key[1])) if api_key is not None else None
+        self._keys = Keys(world.account_sid, Secret(auth_token), key)
+        self.app = web.Application(middlewares=[self._disturb, self._errors, self._authenticate])
+        self.app.router.add_route("*", "/{tail:.*}", self.dialect.dispatch)
         self._runner: web.AppRunner | None = None
 
+    @property
+    def prefix(self) -> str:
+        """Where the dialect's API lives on the origin, e.g. /restcomm/2012-04-24."""
+        return self.dialect.prefix
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen (port 0: any free port) and return the base URL, e.g. http://127.0.0.1:54321."""
+        """Listen (port 0: any free port) and return the origin, e.g. http://127.0.0.1:54321."""
         runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         await runner.setup()
         try:
@@ -77,7 +89,8 @@ class SimServer:
             await asyncio.sleep(pause)
         if isinstance(fault, Failure):
             headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
-            return error_reply(ext_of(request), ApiError(fault.status, fault.code, fault.message, headers))
+            error = ApiError(fault.status, fault.code, fault.message, headers)
+            return self.dialect.error_response(self.dialect.format_of(request), error)
         response = await handler(request)
         if isinstance(fault, Truncate) and isinstance(response, web.Response):
             return await _hang_up_halfway(request, response)
@@ -85,51 +98,25 @@ class SimServer:
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        ext = ext_of(request)
+        fmt = self.dialect.format_of(request)
         try:
             return await handler(request)
         except ApiError as error:
-            return error_reply(ext, error)
-        except (NotFound, web.HTTPNotFound):
-            return error_reply(ext, ApiError.not_found(request.path))
-        except Invalid as error:
-            return error_reply(ext, ApiError.invalid(str(error), error.code))
-        except web.HTTPMethodNotAllowed:
-            return error_reply(ext, ApiError(405, 20004, "Method not allowed"))
+            return self.dialect.error_response(fmt, error)
+        except WorldError as error:
+            return self.dialect.error_response(fmt, ApiError.from_world(error, request.path))
         except web.HTTPException:
             raise
         except Exception:
             log.exception("simulator failed on %s %s", request.method, request.path)
-            return error_reply(ext, ApiError(500, 20500, "Internal Server Error"))
+            return self.dialect.error_response(fmt, ApiError.internal())
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        # Checked before anything else is looked at, as Twilio does: a stranger learns nothing.
-        if not self._authorized(request.headers.get("Authorization", "")):
-            raise ApiError(401, 20003, "Authenticate", _CHALLENGE)
+        # Checked before anything else is looked at, as the real APIs do: a stranger learns nothing.
+        if not self.dialect.authorized(request, self._keys):
+            raise ApiError(401, 20003, "Authenticate", self.dialect.challenge())
         return await handler(request)
-
-    @web.middleware
-    async def _scope(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        match = request.match_info
-        if "account_sid" in match:
-            if match["account_sid"] != self.world.account_sid or match["ext"] not in formats.FORMATS:
-                raise ApiError.not_found(request.path)
-            self.world.advance(self.world.clock.now())
-        return await handler(request)
-
-    def _authorized(self, header: str) -> bool:
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except ValueError:  # bad base64 or bad UTF-8
-            return False
-        expected = self._secrets.get(username)
-        # Compare even for an unknown username, so timing does not tell which usernames exist.
-        reference = expected.reveal() if expected is not None else "\0" * len(password)
-        return hmac.compare_digest(password.encode(), reference.encode()) and expected is not None
 
 
 async def _hang_up_halfway(request: web.Request, response: web.Response) -> web.StreamResponse:
@@ -171,13 +158,19 @@ def run_standalone(
     account_sid: str,
     auth_token: str,
     latency: float = 0.0,
+    dialect: str = "twilio2010",
     print_fn: Callable[[str], None] = print,
 ) -> int:
     """`confmon sim`: serve a live simulated account until Ctrl-C; returns the exit status.
 
     It prints its auth token and takes any request that carries it, so it listens on loopback only:
-    any other host is refused (status 2). Failing to listen is status 1. Errors go to stderr.
+    any other host is refused (status 2), as is an unknown dialect. Failing to listen is status 1.
+    Errors go to stderr. The base URL line names the dialect and its prefix, e.g.
+    "base URL http://127.0.0.1:8089 (RestComm 2012-04-24 under /restcomm/2012-04-24)".
     """
+    if dialect not in DIALECTS:
+        _complain(f"confmon: unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+        return 2
     if not is_loopback(host):
         _complain(f"confmon: refusing to listen on {host!r}: the simulator serves loopback only (127.0.0.1, ::1)")
         return 2
@@ -185,18 +178,20 @@ def run_standalone(
 
     async def serve() -> None:
         world = World(seed, SystemClock(), account_sid, target_rooms=rooms)
-        server = SimServer(world, auth_token=auth_token, latency=latency)
+        server = SimServer(world, auth_token=auth_token, latency=latency, dialect=dialect)
         try:
             base_url = await server.start(address, port)
         except OSError as error:
             raise _CannotListen(error.strerror or str(error)) from error
         except (OverflowError, ValueError) as error:  # a port outside 0-65535
             raise _CannotListen(str(error)) from error
-        print_fn(f"Simulated Twilio API (2010-04-01), seed {seed}, {rooms} rooms; Ctrl-C to stop.")
-        print_fn(f"  base URL     {base_url}")
-        print_fn(f"  account SID  {account_sid}")
-        print_fn(f"  auth token   {auth_token}")
+        label, prefix = server.dialect.label, server.prefix
         try:
+            print_fn(f"Simulated {label} API, seed {seed}, {rooms} rooms; Ctrl-C to stop.")
+            print_fn(f"  base URL     {base_url} ({label} under {prefix})")
+            print_fn(f"  account SID  {account_sid}")
+            # Telnyx takes the token as a bearer API key; the others as the Basic password.
+            print_fn(f"  {'API key' if dialect == 'telnyx' else 'auth token':<12} {auth_token}")
             await asyncio.Event().wait()
         finally:
             await server.stop()

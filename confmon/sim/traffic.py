@@ -10,6 +10,9 @@ draws of another room.
 A gap too long to replay cheaply (a laptop resumed after hours) is not replayed: `refind` closes
 traffic's rooms and finds the account afresh, as `populate` would, from streams seeded by
 (seed, the time it resumes at). What is live after such a gap is a function of (seed, t) alone.
+
+Whether a room records is drawn from a stream of its own, seeded by the room's SID, so recording
+changes no other draw: the same seed gives the same rooms with or without this feature.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ MUTED_SHARE = 0.3
 HOLD_SHARE = 0.06
 END_ON_EXIT_SHARE = 0.35  # rooms whose host ends the call for everyone on leaving
 COACHED_SHARE = 0.1
+RECORDED_SHARE = 0.25  # rooms recorded from their start
 WAITING_SHARE = 0.08  # rooms still in `init`: callers waiting for their host
 
 _HISTORY_REASONS = (
@@ -119,10 +123,12 @@ class Traffic:
     def _past_room(self, rng: Random, now: float) -> None:
         created = now - rng.uniform(3600.0, HISTORY_SPAN)
         duration = rng.uniform(300.0, 3600.0)
-        room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), created)
+        room = self._open(rng, created)
         reasons, weights = zip(*_HISTORY_REASONS, strict=True)
         reason = rng.choices(reasons, weights)[0]
         ending = None if reason is EndReason.VIA_API else names.new_sid(rng, "CA")
+        if room.records:  # the archive has no callers: the recording is credited to a call of its own
+            self._rooms.record(room, names.new_sid(Random(f"{room.sid}/recording"), "CA"), created)
         # The archive is bounded (target/2 rooms) and is what Status=completed and date filters
         # show, so it stays; rooms that end later are pruned an hour after (rooms.COMPLETED_RETENTION).
         self._rooms.end(room, created + duration, reason, ending, keep_for=math.inf)
@@ -130,7 +136,7 @@ class Traffic:
     def _found_room(self, now: float) -> None:
         rng = self._next_rng()
         created = now - rng.uniform(60.0, MAX_AGE)
-        room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), created)
+        room = self._open(rng, created)
         waiting = rng.random() < WAITING_SHARE
         count = rng.randint(self._fewest, self._most)
         joins = [created, *sorted(rng.uniform(created, now) for _ in range(count - 1))]
@@ -160,7 +166,7 @@ class Traffic:
     def _spawn(self, at: float) -> None:
         if self._rooms.live_count < self._target:
             rng = self._next_rng()
-            room = self._rooms.open(names.new_sid(rng, "CF"), self._free_name(rng), names.region(rng), at)
+            room = self._open(rng, at)
             if rng.random() < WAITING_SHARE:
                 self._rooms.join(room, self._guest(rng, room, start=False), at)
             else:
@@ -213,6 +219,11 @@ class Traffic:
             self._rooms.update(room, subject, at, hold=not subject.hold)
 
     # -- helpers
+
+    def _open(self, rng: Random, at: float) -> Room:
+        sid = names.new_sid(rng, "CF")
+        records = Random(f"{sid}/records").random() < RECORDED_SHARE
+        return self._rooms.open(sid, self._free_name(rng), names.region(rng), at, records=records)
 
     def _adopt(self, room: Room, rng: Random, *, closes_at: float, now: float) -> None:
         self._scripts[room.sid] = _Script(rng, closes_at)

@@ -7,17 +7,21 @@ advance first, so they always happen after everything scheduled up to their time
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from random import Random
 from typing import Literal
 
 from confmon.clock import Clock
-from confmon.model import Conference, Participant
+from confmon.model import Conference, Participant, Recording
 from confmon.sim import names
-from confmon.sim.rooms import Caller, EndReason, Invalid, NotFound, Rooms, WorldError, WorldEvent
+from confmon.sim.rooms import Announcement, Caller, EndReason, Invalid, NotFound, Rooms, WorldError, WorldEvent
 from confmon.sim.traffic import Traffic
 
-__all__ = ["Invalid", "NotFound", "World", "WorldError", "WorldEvent"]
+__all__ = ["Announcement", "AnnouncementLog", "CallLeg", "Invalid", "NotFound", "World", "WorldError", "WorldEvent"]
+
+ANNOUNCEMENT_LOG = 1000  # the most recent announcements kept for inspection
 
 # The longest stretch of world time `advance` replays event by event (~0.75 s of CPU at 1,000
 # rooms). A longer gap (a laptop resumed after hours) is skipped instead: see Traffic.refind. By
@@ -41,8 +45,11 @@ class World:
             raise ValueError("need 0 <= target_rooms and 1 <= fewest <= most participants per room")
         self.clock = clock
         self.account_sid = account_sid
+        # The media-server instance RestComm prefixes its call SIDs with ("ID" + 32 hex), per seed.
+        self.instance_id = names.new_sid(Random(f"{seed}/instance"), "ID")
         self._rooms = Rooms(account_sid)
         self._ids = Random(f"{seed}/api")  # API actions draw their SIDs apart from traffic's streams
+        self._announcements: deque[Announcement] = deque(maxlen=ANNOUNCEMENT_LOG)
         self._now = clock.now()
         self._traffic = Traffic(
             seed, self._rooms, target_rooms=target_rooms, participants_per_room=participants_per_room
@@ -89,6 +96,42 @@ class World:
         room = self._rooms.get(conference_sid)
         return self._rooms.participant_view(room, self._rooms.caller(room, call_sid_or_label))
 
+    def moderator_present(self, conference_sid: str) -> bool:
+        """Whether someone with start_conference_on_enter is in the room now (RestComm's "moderator")."""
+        return any(c.start_conference_on_enter for c in self._rooms.get(conference_sid).callers.values())
+
+    def recordings(self, conference_sid: str) -> list[Recording]:
+        """The room's recordings, oldest first; a completed room keeps its own."""
+        return self._rooms.recording_view(self._rooms.get(conference_sid))
+
+    def recording(self, conference_sid: str, recording_sid: str) -> Recording:
+        found = next((r for r in self.recordings(conference_sid) if r.sid == recording_sid), None)
+        if found is None:
+            raise NotFound(recording_sid)
+        return found
+
+    def recording_call_sid(self, recording: Recording) -> str:
+        """The call that started the recorded room: its SID shares the recording's hex digits."""
+        return "CA" + recording.sid[2:]
+
+    def call(self, call_sid: str) -> CallLeg:
+        """A call by SID in any room still kept, whether it is in its room or has left (RestComm's Calls)."""
+        found = self._rooms.find_call(call_sid)
+        if found is None:
+            raise NotFound(call_sid)
+        room, caller, present = found
+        return CallLeg(
+            participant=self._rooms.participant_view(room, caller, present=present),
+            from_=caller.from_,
+            to=caller.to,
+            present=present,
+        )
+
+    @property
+    def announcements(self) -> AnnouncementLog:
+        """The most recent announcements (ANNOUNCEMENT_LOG), oldest first: a list, also callable."""
+        return AnnouncementLog(self._announcements)
+
     # -- acting (as the REST API does)
 
     def create_participant(
@@ -105,8 +148,12 @@ class World:
         start_conference_on_enter: bool = True,
         end_conference_on_exit: bool = False,
         region: str | None = None,
+        record: bool = False,
     ) -> Participant:
-        """Dial someone into a room given by SID or friendly name; a name with no live room opens one."""
+        """Dial someone into a room given by SID or friendly name; a name with no live room opens one.
+
+        `record` (ConferenceRecord) records the room from its start, if it has not started yet.
+        """
         if not to:
             raise Invalid("No 'To' number is specified", code=21201)
         if not from_:
@@ -129,7 +176,7 @@ class World:
             start_conference_on_enter=start_conference_on_enter,
             end_conference_on_exit=end_conference_on_exit,
         )
-        room = self._rooms.dial(conference, caller, at, new_sid=room_sid, region=region or "us1")
+        room = self._rooms.dial(conference, caller, at, new_sid=room_sid, region=region or "us1", record=record)
         return self._rooms.participant_view(room, caller)
 
     def update_participant(
@@ -166,6 +213,13 @@ class World:
         room = self._rooms.get(conference_sid)
         self._rooms.leave(room, self._rooms.caller(room, call_sid_or_label), at, kicked=reason == "kicked")
 
+    def announce(self, conference_sid: str, url: str, method: str = "POST", call_sid_or_label: str | None = None) -> None:
+        """Play a URL into a live room, or to one participant; listeners hear `announcement-end`."""
+        at = self._sync()
+        room = self._rooms.get(conference_sid)
+        caller = self._rooms.caller(room, call_sid_or_label) if call_sid_or_label is not None else None
+        self._announcements.append(self._rooms.announce(room, caller, url, method, at))
+
     def end_conference(self, sid: str) -> Conference:
         """End a live room for everyone; ending a completed one changes nothing."""
         at = self._sync()
@@ -177,3 +231,20 @@ class World:
     def _sync(self) -> float:
         self.advance(self.clock.now())
         return self._now
+
+
+class AnnouncementLog(list[Announcement]):
+    """A copy of the log. Callable as well (`world.announcements()`), like the world's other readers."""
+
+    def __call__(self) -> list[Announcement]:
+        return list(self)
+
+
+@dataclass(frozen=True, slots=True)
+class CallLeg:
+    """A call leg as the Calls resource sees it: the participant, and the numbers it connects."""
+
+    participant: Participant  # status complete once it has left
+    from_: str
+    to: str
+    present: bool

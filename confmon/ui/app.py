@@ -6,6 +6,7 @@ coalesces them and at most one repaint per frame turns the store into rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -20,15 +21,17 @@ from textual.worker import Worker, WorkerState
 from confmon.backend import Backend, BackendFactory
 from confmon.clock import Clock, SystemClock
 from confmon.feed import Poller
-from confmon.model import Action, OutcomeStatus, Target
+from confmon.model import Action, Capabilities, OutcomeStatus, Target
+from confmon.moderation import action_allowed
 from confmon.store import Changes, LogEntry, Room, Store
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable
-from confmon.ui.screens import ConfirmScreen, FilterBar, HelpScreen
+from confmon.ui.panes import room_detail
+from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
 from confmon.ui.status import StatusBar
 
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
-_WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end"}
+_WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
 # Rooms whose participants the poller fetches first: the selected one and those on screen.
 _PRIORITY_ROWS = 60
 
@@ -44,6 +47,10 @@ class ConfmonApp(App[None]):
         Binding("h", "hold", "Hold", id="hold", tooltip="Put the selected participant on hold, or take them off it"),
         Binding("k", "kick", "Kick", id="kick", tooltip="Remove the selected participant (asks first)"),
         Binding("e", "end", "End room", id="end", tooltip="End the selected room for everyone (asks first)"),
+        Binding(
+            "a", "announce", "Announce", id="announce",
+            tooltip="Play a URL to the selected participant (participants pane) or room (rooms pane)",
+        ),
         Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter rooms by name"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
         Binding("tab", "focus_next", "Pane", id="pane", tooltip="Move between rooms, participants and events"),
@@ -56,6 +63,7 @@ class ConfmonApp(App[None]):
         open_backend: BackendFactory,
         *,
         account_label: str,
+        capabilities: Capabilities | None = None,
         clock: Clock | None = None,
         interval: float = 2.0,
         read_only: bool = False,
@@ -64,6 +72,7 @@ class ConfmonApp(App[None]):
         self.clock = clock or SystemClock()
         self.store = Store(self.clock)
         self.read_only = read_only
+        self.capabilities = capabilities or Capabilities()
         self.account_label = account_label
         self.interval = interval
         self.backend: Backend | None = None
@@ -79,9 +88,9 @@ class ConfmonApp(App[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="rooms-pane"):
             yield FilterBar()
-            yield RoomsTable(id="rooms")
+            yield RoomsTable(self.capabilities, id="rooms")
         with Horizontal(id="lower"):
-            yield ParticipantsTable(id="participants")
+            yield ParticipantsTable(self.capabilities, id="participants")
             yield EventLog(id="events")
         yield StatusBar(id="status")
         yield Footer()
@@ -183,6 +192,7 @@ class ConfmonApp(App[None]):
     def _render_status(self) -> None:
         self.query_one(StatusBar).show(
             account=self.account_label,
+            dialect=self.capabilities.name,
             host=self.backend.host if self.backend else "",
             health=self.store.health,
             now=self.clock.now(),
@@ -204,6 +214,12 @@ class ConfmonApp(App[None]):
         self._render_participants()
         self._render_titles()
         self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#rooms")
+    def _room_selected(self) -> None:
+        room = self.selected_room
+        if room is not None:
+            self.push_screen(RoomDetailScreen(*room_detail(room, self.clock.now())))
 
     @on(DataTable.RowHighlighted, "#participants")
     def _participant_highlighted(self) -> None:
@@ -241,18 +257,28 @@ class ConfmonApp(App[None]):
         """Hide what can never be done here; grey out what needs a selection first."""
         if action not in _WRITE_ACTIONS:
             return True
-        if self.read_only:
+        if not action_allowed(self.capabilities, self._action_for(action), read_only=self.read_only):
             return False
-        if self.backend is not None and not self.backend.moderator.allowed(self._action_for(action)):
-            return False
-        target = self.room_target() if action == "end" else self.participant_target()
-        return True if target is not None and self.backend is not None else None
+        return True if self._target_for(action) is not None and self.backend is not None else None
+
+    def _target_for(self, name: str) -> Target | None:
+        if name == "end":
+            return self.room_target()
+        if name == "announce":  # to whoever the focused pane points at, if this backend can
+            caps = self.capabilities
+            target = self.participant_target() if caps.can_announce_participant else None
+            if target is None and caps.can_announce_room and self.focused is not self.participants:
+                target = self.room_target()
+            return target
+        return self.participant_target()
 
     def _action_for(self, name: str) -> Action:
         if name == "hold":
             target = self.participant_target()
             member = self._member(target)
             return Action.UNHOLD if member is not None and member.participant.hold else Action.HOLD
+        if name == "announce":
+            return Action.ANNOUNCE
         return Action.END if name == "end" else _PARTICIPANT_ACTIONS[name]
 
     def _member(self, target: Target | None):
@@ -278,9 +304,21 @@ class ConfmonApp(App[None]):
     def action_end(self) -> None:
         self._request("end")
 
+    def action_announce(self) -> None:
+        target = self._target_for("announce")
+        if target is None or self.check_action("announce", ()) is not True:
+            self.bell()
+            return
+
+        def answered(url: str | None) -> None:
+            if url:
+                self._perform(Action.ANNOUNCE, dataclasses.replace(target, url=url))
+
+        self.push_screen(AnnounceScreen(target.name), answered)
+
     def _request(self, name: str) -> None:
         # The target is captured now, at the key press: the row under the cursor may change later.
-        target = self.room_target() if name == "end" else self.participant_target()
+        target = self._target_for(name)
         if target is None or self.check_action(name, ()) is not True:
             self.bell()
             return
@@ -292,11 +330,20 @@ class ConfmonApp(App[None]):
         if action is Action.KICK:
             question = Text.assemble("Kick ", (target.name, "bold"), " from ", (room.name, "bold"), "?")
             verb = "Kick"
-        else:
+        elif self.capabilities.can_end:
             count = room.participant_count
             everyone = "its only participant" if count == 1 else f"all {count} participants"
             question = Text.assemble("End ", (target.name, "bold"), f" for {everyone}?")
             verb = "End room"
+        else:  # no call ends a room here: say what will really happen, and to whom
+            present = [m.participant.display_name for m in room.members.values() if m.left_at is None]
+            question = Text.assemble(
+                f"{self.capabilities.name} cannot end a room. Kick all {len(present)} participants of ",
+                (target.name, "bold"),
+                "? The room ends when the last one leaves.\n",
+                *(part for name in present for part in ("\n  • ", (name, "bold"))),
+            )
+            verb = "Kick all"
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -330,12 +377,12 @@ class ConfmonApp(App[None]):
         bar.display = True
         bar.focus()
 
-    @on(FilterBar.Changed)
+    @on(FilterBar.Changed, "#filter")  # Input messages from other screens bubble here too
     def _filter_changed(self, event: FilterBar.Changed) -> None:
         self.name_filter = event.value.strip()
         self._schedule_flush()
 
-    @on(FilterBar.Submitted)
+    @on(FilterBar.Submitted, "#filter")
     def _filter_done(self, event: FilterBar.Submitted) -> None:
         self.name_filter = event.value.strip()
         bar = self.query_one(FilterBar)
@@ -352,7 +399,7 @@ class ConfmonApp(App[None]):
 
     def _key_help(self) -> list[tuple[str, str]]:
         keys = [(b.key_display or b.key, b.tooltip or b.description) for b in self._offered_bindings()]
-        return keys + [("ctrl+p", "Command palette")]
+        return keys + [("enter", "Details and recordings of the selected room"), ("ctrl+p", "Command palette")]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)  # Textual's own include Quit

@@ -35,3 +35,9 @@ def clock_time(seconds: float) -> str:
     """HH:MM:SS in UTC, so the log reads the same on every operator's screen and in every test."""
     s = int(seconds) % 86400
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def short_id(value: str, width: int) -> str:
+    """A long id cut to `width` from the left: ids that share a prefix (RestComm's instance id)
+    differ at their end, so the end is what an operator needs to tell them apart."""
+    return value if len(value) <= width else "…" + value[-(width - 1):]

@@ -11,7 +11,7 @@ then hides its cursor and has no selection until a cursor key or a click brings 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -25,16 +25,22 @@ class Row:
 
 
 class KeyedTable(DataTable):
-    COLUMNS: tuple[tuple[str, str, int], ...] = ()  # (key, label, width)
+    COLUMNS: tuple[tuple[str, str, int], ...] = ()  # every column a subclass knows: (key, label, width)
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, hidden: Collection[str] = (), **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        # Columns the backend has no data for are left out, not shown empty.
+        self.columns_shown = tuple(column for column in self.COLUMNS if column[0] not in hidden)
         self._shown: dict[str, Row] = {}
         self._selection_lost = False
 
     def on_mount(self) -> None:
-        for key, label, width in self.COLUMNS:
+        for key, label, width in self.columns_shown:
             self.add_column(label, key=key, width=width)
+
+    def row(self, values: dict[str, str], style: str = "") -> Row:
+        """A row from every column's value; the hidden columns' values are dropped."""
+        return Row(tuple(values[key] for key, _, _ in self.columns_shown), style)
 
     @property
     def highlighted_key(self) -> str | None:
@@ -102,7 +108,7 @@ class KeyedTable(DataTable):
                 if old is None:
                     self.add_row(*(Text(cell, style=row.style) for cell in row.cells), key=key)
                 else:
-                    for (column, _, _), cell, old_cell in zip(self.COLUMNS, row.cells, old.cells):
+                    for (column, _, _), cell, old_cell in zip(self.columns_shown, row.cells, old.cells):
                         if cell != old_cell or row.style != old.style:
                             self.update_cell(key, column, Text(cell, style=row.style))
                 shown[key] = row

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import RichLog
 
-from confmon.model import Action, ConferenceStatus
+from confmon.model import Action, Capabilities, ConferenceStatus
 from confmon.store import LogEntry, Member, Room, Store
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
@@ -28,6 +28,7 @@ _PENDING_WORDS = {
     Action.UNHOLD: "unholding…",
     Action.KICK: "kicking…",
     Action.END: "ending…",
+    Action.ANNOUNCE: "announcing…",
 }
 
 
@@ -35,12 +36,22 @@ class RoomsTable(KeyedTable):
     COLUMNS = (
         ("name", "Room", 40),
         ("status", "Status", 8),
+        ("moderator", "Mod", 3),
         ("people", "Ppl", 4),
         ("muted", "Muted", 5),
+        ("recordings", "Rec", 4),
         ("age", "Age", 7),
         ("region", "Region", 6),
         ("updated", "Updated", 8),
     )
+
+    def __init__(self, capabilities: Capabilities, **kwargs) -> None:
+        hidden = set()
+        if not capabilities.reports_moderator:
+            hidden.add("moderator")
+        if not capabilities.has_recordings:
+            hidden.add("recordings")
+        super().__init__(hidden=hidden, **kwargs)
 
     def show(self, store: Store, now: float, name_filter: str = "") -> bool:
         needle = name_filter.casefold()
@@ -53,24 +64,66 @@ class RoomsTable(KeyedTable):
             ended = room.ended_at is not None or conference.status is ConferenceStatus.COMPLETED
             status = _PENDING_WORDS[pending] if pending else _ROOM_STATUS.get(conference.status, str(conference.status))
             created = conference.date_created.timestamp() if conference.date_created else room.first_seen
-            rows[sid] = Row(
-                (
-                    room.name,
-                    status,
-                    str(room.participant_count),
-                    str(room.muted_count),
-                    fmt.duration((room.ended_at or now) - created),  # an ended room's age stops
-                    conference.region or "–",
-                    fmt.duration(now - room.last_changed),
-                ),
+            rows[sid] = self.row(
+                {
+                    "name": room.name,
+                    "status": status,
+                    "moderator": "–" if conference.moderator_present is None else fmt.flag(conference.moderator_present),
+                    "people": str(room.participant_count),
+                    "muted": str(room.muted_count),
+                    "recordings": _recordings(room),
+                    "age": fmt.duration((room.ended_at or now) - created),  # an ended room's age stops
+                    "region": conference.region or "–",
+                    "updated": fmt.duration(now - room.last_changed),
+                },
                 style="dim" if ended else "",
             )
         return self.sync(rows)
 
 
+def _recordings(room: Room) -> str:
+    """'●2' while one of two recordings is running, '2' when done, '–' when not fetched yet."""
+    if room.recordings is None:
+        return "–"
+    live = any(r.status in ("in-progress", "paused") for r in room.recordings)
+    return f"{'●' if live else ''}{len(room.recordings)}" if room.recordings else "0"
+
+
+def room_detail(room: Room, now: float) -> tuple[list[tuple[str, str]], list[tuple[str, ...]] | None]:
+    """The facts and the recordings rows of the room detail screen, as plain strings."""
+    c = room.conference
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "–"
+
+    facts = [
+        ("Room", room.name),
+        ("SID", c.sid),
+        ("Status", str(c.status) + (f" ({room.ended_reason})" if room.ended_reason else "")),
+        ("Region", c.region or "–"),
+        ("Created", when(c.date_created)),
+        ("Updated", when(c.date_updated)),
+        ("Participants", f"{room.participant_count} present, {room.muted_count} muted"),
+    ]
+    if c.moderator_present is not None:
+        facts.append(("Moderator", "present" if c.moderator_present else "absent"))
+    if c.reason_conference_ended:
+        facts.append(("Ended because", c.reason_conference_ended))
+    if room.recordings is None:
+        return facts, None
+    rows = [
+        (r.sid, r.status, fmt.duration(r.duration) if r.duration is not None else "recording", when(r.start_time))
+        for r in room.recordings
+    ]
+    return facts, rows
+
+
+_NAME_WIDTH = 26
+
+
 class ParticipantsTable(KeyedTable):
     COLUMNS = (
-        ("name", "Participant", 26),
+        ("name", "Participant", _NAME_WIDTH),
         ("status", "Status", 10),
         ("muted", "Muted", 5),
         ("hold", "Hold", 4),
@@ -79,8 +132,13 @@ class ParticipantsTable(KeyedTable):
         ("time", "In room", 7),
     )
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, capabilities: Capabilities, **kwargs) -> None:
+        hidden = set()
+        if not capabilities.can_hold:
+            hidden.add("hold")
+        if not capabilities.has_coaching:
+            hidden.add("coach")
+        super().__init__(hidden=hidden, **kwargs)
         self.room_sid: str | None = None
 
     def show(self, store: Store, room: Room | None, now: float) -> bool:
@@ -98,16 +156,16 @@ class ParticipantsTable(KeyedTable):
                 status = member.left_reason or "left"
             else:
                 status = str(p.status)
-            rows[call_sid] = Row(
-                (
-                    p.display_name,
-                    status,
-                    fmt.flag(p.muted),
-                    fmt.flag(p.hold),
-                    fmt.flag(p.coaching),
-                    fmt.flag(p.end_conference_on_exit),
-                    fmt.duration((member.left_at or now) - _joined(member)),
-                ),
+            rows[call_sid] = self.row(
+                {
+                    "name": p.label or fmt.short_id(p.call_sid, _NAME_WIDTH),
+                    "status": status,
+                    "muted": fmt.flag(p.muted),
+                    "hold": fmt.flag(p.hold),
+                    "coach": fmt.flag(p.coaching),
+                    "eoe": fmt.flag(p.end_conference_on_exit),
+                    "time": fmt.duration((member.left_at or now) - _joined(member)),
+                },
                 style="dim" if member.left_at is not None else "",
             )
         return self.sync(rows)

@@ -75,3 +75,60 @@ class FilterBar(Input):
         self.value = ""
         self.post_message(self.Submitted(self, ""))
 
+
+
+class AnnounceScreen(ModalScreen[str | None]):
+    """Ask for the URL to play (an MP3, a WAV, or TwiML that plays or says something)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="announce.cancel")]
+
+    def __init__(self, target_name: str) -> None:
+        super().__init__()
+        self.target_name = target_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="announce-dialog"):
+            yield Static(Text.assemble("Announce to ", (self.target_name, "bold"), ": URL to play"))
+            yield Input(placeholder="https://example.com/announcement.mp3", id="announce-url")
+            yield Static(Text("Enter plays it · Esc cancels", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        url = event.value.strip()
+        if not url.startswith(("https://", "http://")):
+            self.notify("the URL must start with http:// or https://", severity="warning", markup=False)
+            return
+        self.dismiss(url)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RoomDetailScreen(ModalScreen[None]):
+    """Everything known about one room, and its recordings (fetched for the rooms on screen)."""
+
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", id="detail.close")]
+
+    def __init__(self, fields: list[tuple[str, str]], recordings: list[tuple[str, ...]] | None) -> None:
+        super().__init__()
+        self.fields = fields
+        self.recordings = recordings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail-dialog"):
+            facts = Table.grid(padding=(0, 2))
+            for name, value in self.fields:
+                facts.add_row(Text(name, style="bold"), Text(value))
+            yield Static(facts)
+            yield Label("Recordings", id="detail-recordings-title")
+            yield Static(self._recordings_table(), id="detail-recordings")
+            yield Static(Text("Esc closes", style="dim"))
+
+    def _recordings_table(self) -> Table | Text:
+        if self.recordings is None:
+            return Text("not fetched yet (they are, for the rooms on screen, within a poll or two)", style="dim")
+        if not self.recordings:
+            return Text("none", style="dim")
+        table = Table("Recording", "Status", "Duration", "Started", box=None, padding=(0, 2, 0, 0))
+        for row in self.recordings:
+            table.add_row(*(Text(cell) for cell in row))
+        return table

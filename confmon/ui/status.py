@@ -14,13 +14,16 @@ class StatusBar(Static):
         self,
         *,
         account: str,
+        dialect: str,
         host: str,
         health: FeedHealth | None,
         now: float,
         read_only: bool,
         note: str = "",
     ) -> None:
-        parts: list[tuple[str, str] | str] = [(f" {account} ", "bold"), "@ ", (host or "connecting…", "")]
+        parts: list[tuple[str, str] | str] = [
+            (f" {account} ", "bold"), "@ ", (host or "connecting…", ""), (f" ({dialect})", "dim")
+        ]
         if read_only:
             parts += ["  ", (" READ-ONLY ", "reverse yellow")]
         if health is None or health.last_success_at is None:

@@ -1,249 +1,277 @@
-"""Twilio REST API 2010-04-01 in JSON: request pieces and response parsing, no I/O.
+"""Twilio REST API 2010-04-01, and the APIs that copy it: requests and response parsing, no I/O.
 
-This module is the trust boundary. Sids are checked against their patterns before they can reach a
-URL, and every wire string passes `sanitize.display_text` here. Parsing is total: whatever the body,
-the result is a model object or `BadResponse`, never a KeyError or TypeError.
+`Twilio2010` is parameterized by what the copies change (path prefix, `.json` suffix, id rules,
+authentication, error shape) and by the body format, JSON or `<TwilioResponse>` XML; the instances
+live in twilio2010.py (JSON), twilio2010_xml.py, signalwire.py and telnyx.py.
 
 Leniency, decided per field:
 - Unknown fields are ignored, and `null` booleans take the documented default.
-- A participant `status` outside the documented enum is read as CONNECTED. Twilio lists only
-  participants that are connecting or connected, and may add states. Failing the whole page, and so
-  the sweep, would hide every room.
+- A participant `status` outside the documented enum, or none at all (the XML examples print none), is
+  read as CONNECTED. Twilio lists only participants that are connecting or connected, and may add
+  states. Failing the whole page, and so the sweep, would hide every room.
 - A conference `status` outside the enum is a BadResponse. It decides whether a room exists at all.
 - Dates must parse as RFC 2822. Offset-less ("-0000") dates are taken as UTC.
+- In JSON, booleans must be JSON booleans; in XML they are the words true/false (or 1/0).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
-from enum import StrEnum
-from typing import TypeGuard, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
+from xml.etree.ElementTree import Element
 
-from confmon.api.dialects import Page, WireError
-from confmon.api.errors import BadResponse
-from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, ParticipantStatus
-from confmon.sanitize import display_text
+from confmon.api.dialects import (
+    NO_CONTENT,
+    AuthScheme,
+    ConferenceFilters,
+    Page,
+    ParticipantFilters,
+    Request,
+    WireError,
+)
+from confmon.api.dialects._wire import (
+    TWILIO_IDS,
+    Fields,
+    Ids,
+    child,
+    children,
+    count,
+    day,
+    decode_json,
+    decode_xml,
+    expect_root,
+    first_of,
+    flag,
+    http_url,
+    json_error,
+    link,
+    page_size,
+    page_uri,
+    xml_error,
+    xml_record,
+)
+from confmon.api.errors import InvalidRequest, NotSupported
+from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
 
-CAPABILITIES = Capabilities()
-MEDIA_TYPE = "application/json"
-MAX_PAGE_SIZE = 1000
-
-_ROOT = "/2010-04-01"
-_SIDS = {prefix: re.compile(prefix + "[0-9a-fA-F]{32}") for prefix in ("AC", "CF", "CA")}
-# A path on the API host: printable ASCII without space or backslash, and no `//host`, since the
-# credentials go wherever it points.
-_PAGE_URI = re.compile(r"/(?!/)[!-\[\]-~]*")
-
-E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
-
-# Request pieces
-
-
-def _is_sid(value: object, prefix: str) -> TypeGuard[str]:
-    return isinstance(value, str) and _SIDS[prefix].fullmatch(value) is not None
+STATUSES = {status.value: status for status in ConferenceStatus}
+PARTICIPANT_STATUSES = {status.value: status for status in ParticipantStatus}
+MAX_PAGE_SIZE = 1000
 
 
-def _path_sid(prefix: str, value: str) -> str:
-    if not _is_sid(value, prefix):
-        raise ValueError(f"not a {prefix} sid: {display_text(value, 40)!r}")
-    return value
+class Twilio2010:
+    """One Twilio-2010-shaped API. Every attribute and method is the `Dialect` protocol's."""
+
+    UPDATE_RETURNS_STALE_BODY = False
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        capabilities: Capabilities,
+        root: str = "/2010-04-01",
+        suffix: str = ".json",
+        xml: bool = False,
+        ids: Ids = TWILIO_IDS,
+        auth: AuthScheme = "basic",
+        default_base_url: str | None = "https://api.twilio.com",
+        parse_error: Callable[[bytes], WireError] | None = None,
+    ) -> None:
+        self.NAME = name
+        self.CAPABILITIES = capabilities
+        self.AUTH: AuthScheme = auth
+        self.DEFAULT_BASE_URL = default_base_url
+        self.MEDIA_TYPE = "application/xml" if xml else "application/json"
+        self._root = root
+        self._suffix = suffix
+        self._xml = xml
+        self._ids = ids
+        self._error = parse_error or (first_of(xml_error, json_error) if xml else first_of(json_error))
+        # The optional actions, present as far as the capabilities say.
+        self.list_recordings = self._list_recordings if capabilities.has_recordings else None
+        self.end_conference = self._end_conference if capabilities.can_end else None
+        announces = capabilities.can_announce_room or capabilities.can_announce_participant
+        self.announce = self._announce if announces else None
+
+    def __repr__(self) -> str:
+        return f"<dialect {self.NAME}>"
+
+    # Paths: ids checked and quoted, one segment each
+
+    def check_account(self, account_sid: str) -> None:
+        self._ids.segment("account", account_sid)
+
+    def _account(self, account_sid: str) -> str:
+        return f"{self._root}/Accounts/{self._ids.segment('account', account_sid)}"
+
+    def _conference(self, account_sid: str, sid: str) -> str:
+        return f"{self._account(account_sid)}/Conferences/{self._ids.segment('conference', sid)}"
+
+    def _participant(self, account_sid: str, conference_sid: str, call_sid: str) -> str:
+        # The API also accepts a label here; we address participants by call id only.
+        path = self._conference(account_sid, conference_sid)
+        return f"{path}/Participants/{self._ids.segment('call', call_sid)}{self._suffix}"
+
+    # Requests
+
+    def list_conferences(self, account_sid: str, filters: ConferenceFilters) -> Request:
+        params = {"PageSize": page_size(filters.page_size, MAX_PAGE_SIZE)}
+        if filters.status is not None:
+            params["Status"] = ConferenceStatus(filters.status).value
+        if filters.friendly_name is not None:
+            params["FriendlyName"] = filters.friendly_name
+        # On the wire the inclusive bounds are spelled `DateCreated<` and `DateCreated>`.
+        for name, when in (
+            ("DateCreated", filters.date_created),
+            ("DateCreated<", filters.date_created_before),
+            ("DateCreated>", filters.date_created_after),
+        ):
+            if when is not None:
+                params[name] = day(when)
+        return Request.get(f"{self._account(account_sid)}/Conferences{self._suffix}", params)
+
+    def live_conferences(self, account_sid: str, page_size: int) -> tuple[Request, ...]:
+        # Init first: a room that starts between the two listings is then in both, never in neither.
+        return tuple(
+            self.list_conferences(account_sid, ConferenceFilters(status=status, page_size=page_size))
+            for status in (ConferenceStatus.INIT, ConferenceStatus.IN_PROGRESS)
+        )
+
+    def fetch_conference(self, account_sid: str, sid: str) -> Request:
+        return Request.get(self._conference(account_sid, sid) + self._suffix)
+
+    def list_participants(self, account_sid: str, conference_sid: str, filters: ParticipantFilters) -> Request:
+        params = {"PageSize": page_size(filters.page_size, MAX_PAGE_SIZE)}
+        for name, value in (("Muted", filters.muted), ("Hold", filters.hold), ("Coaching", filters.coaching)):
+            if value is not None:
+                params[name] = flag(value)
+        return Request.get(f"{self._conference(account_sid, conference_sid)}/Participants{self._suffix}", params)
+
+    def fetch_participant(self, account_sid: str, conference_sid: str, call_sid: str) -> Request:
+        return Request.get(self._participant(account_sid, conference_sid, call_sid))
+
+    def update_participant(
+        self,
+        account_sid: str,
+        conference_sid: str,
+        call_sid: str,
+        *,
+        muted: bool | None = None,
+        hold: bool | None = None,
+    ) -> Request:
+        form = {name: flag(value) for name, value in (("Muted", muted), ("Hold", hold)) if value is not None}
+        if not form:
+            raise InvalidRequest("nothing to update: give muted or hold")
+        return Request.post(self._participant(account_sid, conference_sid, call_sid), form)
+
+    def kick(self, account_sid: str, conference_sid: str, call_sid: str) -> Request:
+        return Request.delete(self._participant(account_sid, conference_sid, call_sid), expect=NO_CONTENT)
+
+    def _end_conference(self, account_sid: str, sid: str) -> Request:
+        return Request.post(self._conference(account_sid, sid) + self._suffix, {"Status": "completed"})
+
+    def _list_recordings(self, account_sid: str, conference_sid: str, size: int = 50) -> Request:
+        path = f"{self._conference(account_sid, conference_sid)}/Recordings{self._suffix}"
+        return Request.get(path, {"PageSize": page_size(size, MAX_PAGE_SIZE)})
+
+    def _announce(self, account_sid: str, conference_sid: str, call_sid: str | None, url: str) -> Request:
+        # GET: an announcement is mostly a static MP3 or WAV, and static hosts refuse the default POST.
+        form = {"AnnounceUrl": http_url(url), "AnnounceMethod": "GET"}
+        caps = self.CAPABILITIES
+        if call_sid is None:
+            _supported(caps.can_announce_room, "an announcement to a room")
+            return Request.post(self._conference(account_sid, conference_sid) + self._suffix, form)
+        _supported(caps.can_announce_participant, "an announcement to one participant")
+        return Request.post(self._participant(account_sid, conference_sid, call_sid), form)
+
+    def next_page(self, request: Request, page: Page[Any]) -> Request | None:
+        return link(page.next_page_uri) if page.next_page_uri is not None else None
+
+    # Response bodies
+
+    def _fields(self, obj: object, what: str) -> Fields:
+        return Fields(obj, what, self._ids, textual=self._xml)
+
+    def _one(self, body: bytes, tag: str, what: str) -> Fields:
+        if not self._xml:
+            return self._fields(decode_json(body), what)
+        root = expect_root(decode_xml(body), "TwilioResponse")
+        return self._fields(xml_record(child(root, tag, what)), what)
+
+    def _page(self, body: bytes, key: str, item: Callable[[Fields], T]) -> Page[T]:
+        """A list: JSON `{key: [...], "next_page_uri": …}`, or XML `<Key nextpageuri=…><Item/>…</Key>`."""
+        what, single = f"{key} page", key.removesuffix("s")
+        if not self._xml:
+            f = self._fields(decode_json(body), what)
+            items = tuple(item(self._fields(x, single)) for x in f.items(key))
+            return Page(items, f.page_uri("next_page_uri"), count(f.raw("page")), count(f.raw("num_pages")))
+        root = expect_root(decode_xml(body), "TwilioResponse")
+        listing = child(root, key.capitalize(), what)
+        return xml_page(listing, single.capitalize(), lambda x: item(self._fields(xml_record(x), single)))
+
+    def parse_conference(self, body: bytes) -> Conference:
+        return conference(self._one(body, "Conference", "conference"))
+
+    def parse_conference_page(self, body: bytes) -> Page[Conference]:
+        return self._page(body, "conferences", conference)
+
+    def parse_participant(self, body: bytes, conference_sid: str | None = None) -> Participant:
+        return participant(self._one(body, "Participant", "participant"))
+
+    def parse_participant_page(self, body: bytes, conference_sid: str | None = None) -> Page[Participant]:
+        return self._page(body, "participants", participant)
+
+    def parse_recording_page(self, body: bytes, conference_sid: str | None = None) -> Page[Recording]:
+        return self._page(body, "recordings", lambda f: recording(f, conference_sid))
+
+    def parse_error(self, body: bytes) -> WireError:
+        return self._error(body)
 
 
-def conferences_path(account_sid: str) -> str:
-    return f"{_ROOT}/Accounts/{_path_sid('AC', account_sid)}/Conferences.json"
+def _supported(can: bool, what: str) -> None:
+    if not can:
+        raise NotSupported(f"this API has no {what}")
 
 
-def conference_path(account_sid: str, sid: str) -> str:
-    return f"{_ROOT}/Accounts/{_path_sid('AC', account_sid)}/Conferences/{_path_sid('CF', sid)}.json"
+def xml_page(
+    listing: Element, item_tag: str, item: Callable[[Element], T], nulls: frozenset[str] = frozenset()
+) -> Page[T]:
+    """A `<Conferences page=… numpages=… nextpageuri=…>` envelope (2008, 2010 XML, RestComm XML)."""
+    what = f"<{listing.tag}>"
+    return Page(
+        tuple(item(x) for x in children(listing, item_tag)),
+        page_uri(listing.get("nextpageuri"), what, nulls),
+        count(listing.get("page")),
+        count(listing.get("numpages")),
+    )
 
 
-def participants_path(account_sid: str, conference_sid: str) -> str:
-    return conference_path(account_sid, conference_sid).removesuffix(".json") + "/Participants.json"
+# Model builders, from snake_case fields (JSON keys, or XML element names made snake_case)
 
 
-def participant_path(account_sid: str, conference_sid: str, call_sid: str) -> str:
-    # The API also accepts a label here; we address participants by CallSid only.
-    return participants_path(account_sid, conference_sid).removesuffix(".json") + f"/{_path_sid('CA', call_sid)}.json"
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"  # the API reads anything else as false
-
-
-def _page_size(value: int) -> str:
-    if not 1 <= value <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {value}")
-    return str(value)
-
-
-def conference_filters(
-    *,
-    status: ConferenceStatus | None = None,
-    friendly_name: str | None = None,
-    date_created: date | None = None,
-    date_created_before: date | None = None,
-    date_created_after: date | None = None,
-    page_size: int = 50,
-) -> dict[str, str]:
-    params = {"PageSize": _page_size(page_size)}
-    if status is not None:
-        params["Status"] = ConferenceStatus(status).value
-    if friendly_name is not None:
-        params["FriendlyName"] = friendly_name
-    # On the wire the inclusive bounds are spelled `DateCreated<` and `DateCreated>`.
-    for name, day in (
-        ("DateCreated", date_created),
-        ("DateCreated<", date_created_before),
-        ("DateCreated>", date_created_after),
-    ):
-        if day is not None:
-            params[name] = f"{day:%Y-%m-%d}"
-    return params
-
-
-def participant_filters(
-    *,
-    muted: bool | None = None,
-    hold: bool | None = None,
-    coaching: bool | None = None,
-    page_size: int = 50,
-) -> dict[str, str]:
-    params = {"PageSize": _page_size(page_size)}
-    for name, value in (("Muted", muted), ("Hold", hold), ("Coaching", coaching)):
-        if value is not None:
-            params[name] = _flag(value)
-    return params
-
-
-def participant_update(*, muted: bool | None = None, hold: bool | None = None) -> dict[str, str]:
-    form = {name: _flag(value) for name, value in (("Muted", muted), ("Hold", hold)) if value is not None}
-    if not form:
-        raise ValueError("nothing to update: give muted or hold")
-    return form
-
-
-def conference_end() -> dict[str, str]:
-    return {"Status": ConferenceStatus.COMPLETED.value}
-
-
-# Response parsing
-
-
-def _decode(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise BadResponse("body is not JSON") from None
-
-
-class _Fields:
-    """Typed reads from one JSON object; every failure is a BadResponse naming the field, not its value."""
-
-    def __init__(self, obj: object, what: str) -> None:
-        if not isinstance(obj, dict):
-            raise BadResponse(f"{what}: expected an object")
-        self._obj: Mapping[str, object] = obj
-        self._what = what
-
-    def _bad(self, key: str, problem: str) -> BadResponse:
-        return BadResponse(f"{self._what}: {key} {problem}")
-
-    def sid(self, key: str, prefix: str) -> str | None:
-        value = self._obj.get(key)
-        if value is None:
-            return None
-        if _is_sid(value, prefix):
-            return value
-        raise self._bad(key, f"is not a {prefix} sid")
-
-    def required_sid(self, key: str, prefix: str) -> str:
-        value = self.sid(key, prefix)
-        if value is None:
-            raise self._bad(key, "is missing")
-        return value
-
-    def text(self, key: str) -> str | None:
-        value = self._obj.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self._bad(key, "is not a string")
-        return display_text(value)
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self._obj.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self._bad(key, "is not a boolean")
-        return value
-
-    def time(self, key: str) -> datetime | None:
-        value = self._obj.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self._bad(key, "is not a string")
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (ValueError, TypeError, IndexError, OverflowError):
-            raise self._bad(key, "is not an RFC 2822 date") from None
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-    def choice(self, key: str, enum: type[E], unknown: E | None = None) -> E:
-        value = self._obj.get(key)
-        if not isinstance(value, str):
-            raise self._bad(key, "is missing")
-        try:
-            return enum(value)
-        except ValueError:
-            if unknown is None:
-                raise self._bad(key, "has an unknown value") from None
-            return unknown
-
-    def items(self, key: str) -> list[object]:
-        value = self._obj.get(key)
-        if not isinstance(value, list):
-            raise self._bad(key, "is not a list")
-        return value
-
-    def page_uri(self, key: str) -> str | None:
-        value = self._obj.get(key)
-        if value is None or value == "":
-            return None
-        if isinstance(value, str) and _PAGE_URI.fullmatch(value):
-            return value
-        raise self._bad(key, "is not a relative URI")
-
-
-def conference_from_json(obj: object) -> Conference:
-    f = _Fields(obj, "conference")
+def conference(f: Fields, statuses: dict[str, ConferenceStatus] = STATUSES) -> Conference:
     return Conference(
-        sid=f.required_sid("sid", "CF"),
-        account_sid=f.required_sid("account_sid", "AC"),
+        sid=f.required_id("sid", "conference"),
+        account_sid=f.required_id("account_sid", "account"),
         friendly_name=f.text("friendly_name") or "",
-        status=f.choice("status", ConferenceStatus),
+        status=f.choice("status", statuses),
         region=f.text("region"),
         date_created=f.time("date_created"),
         date_updated=f.time("date_updated"),
         reason_conference_ended=f.text("reason_conference_ended"),
-        call_sid_ending_conference=f.sid("call_sid_ending_conference", "CA"),
+        call_sid_ending_conference=f.id("call_sid_ending_conference", "call"),
     )
 
 
-def participant_from_json(obj: object) -> Participant:
-    f = _Fields(obj, "participant")
-    coached = f.sid("call_sid_to_coach", "CA")
+def participant(f: Fields) -> Participant:
+    coached = f.id("call_sid_to_coach", "call") or f.id("coaching_call_sid", "call")  # Telnyx's name for it
     return Participant(
-        call_sid=f.required_sid("call_sid", "CA"),
-        conference_sid=f.required_sid("conference_sid", "CF"),
-        status=f.choice("status", ParticipantStatus, unknown=ParticipantStatus.CONNECTED),
+        call_sid=f.required_id("call_sid", "call"),
+        conference_sid=f.required_id("conference_sid", "conference"),
+        status=f.choice(
+            "status", PARTICIPANT_STATUSES, unknown=ParticipantStatus.CONNECTED, missing=ParticipantStatus.CONNECTED
+        ),
         label=f.text("label"),
         muted=f.flag("muted", False),
         hold=f.flag("hold", False),
@@ -256,37 +284,34 @@ def participant_from_json(obj: object) -> Participant:
     )
 
 
-def _page(body: bytes, key: str, item: Callable[[object], T]) -> Page[T]:
-    f = _Fields(_decode(body), f"{key} page")
-    return Page(tuple(item(x) for x in f.items(key)), f.page_uri("next_page_uri"))
-
-
-def parse_conference(body: bytes) -> Conference:
-    return conference_from_json(_decode(body))
-
-
-def parse_participant(body: bytes) -> Participant:
-    return participant_from_json(_decode(body))
-
-
-def parse_conference_page(body: bytes) -> Page[Conference]:
-    return _page(body, "conferences", conference_from_json)
-
-
-def parse_participant_page(body: bytes) -> Page[Participant]:
-    return _page(body, "participants", participant_from_json)
-
-
-def parse_error(body: bytes) -> WireError:
-    """Read `{"code", "message", "more_info", "status"}`; anything else yields an empty WireError."""
-    try:
-        obj = json.loads(body)
-    except (ValueError, RecursionError):
-        return WireError()
-    if not isinstance(obj, dict):
-        return WireError()
-    code, message = obj.get("code"), obj.get("message")
-    return WireError(
-        code=code if isinstance(code, int) and not isinstance(code, bool) else None,
-        message=display_text(message) if isinstance(message, str) else "",
+def recording(f: Fields, conference_sid: str | None) -> Recording:
+    room = f.id("conference_sid", "conference") or conference_sid
+    if room is None:
+        raise f.bad("conference_sid", "is missing")
+    status = f.text("status")
+    if not status:
+        raise f.bad("status", "is missing")
+    duration = f.integer("duration")
+    return Recording(
+        sid=f.required_id("sid", "recording"),
+        conference_sid=room,
+        status=status,
+        duration=duration if duration is not None and duration >= 0 else None,  # -1 while recording
+        channels=f.integer("channels"),
+        date_created=f.time("date_created"),
+        date_updated=f.time("date_updated"),
+        start_time=f.time("start_time"),
     )
+
+
+DIALECT = Twilio2010(name="twilio2010", capabilities=Capabilities())
+
+# The module as the dialect, as before: `twilio2010.parse_conference(body)`.
+CAPABILITIES = DIALECT.CAPABILITIES
+MEDIA_TYPE = DIALECT.MEDIA_TYPE
+parse_conference = DIALECT.parse_conference
+parse_conference_page = DIALECT.parse_conference_page
+parse_participant = DIALECT.parse_participant
+parse_participant_page = DIALECT.parse_participant_page
+parse_recording_page = DIALECT.parse_recording_page
+parse_error = DIALECT.parse_error

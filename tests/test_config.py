@@ -1,0 +1,109 @@
+"""Profiles and credentials: flags beat the profile, the profile beats the environment, and no secret
+ever comes from argv or the config file."""
+
+from __future__ import annotations
+
+import pytest
+
+from confmon.config import ConfigError, load_profiles, resolve_connection
+
+SID = "AC" + "1" * 32
+DEFAULTS = {"twilio2010": "https://api.twilio.com", "restcomm": None, "telnyx": "https://api.telnyx.com"}
+
+
+def default_url(dialect: str) -> str | None:
+    return DEFAULTS.get(dialect, "https://api.twilio.com")
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_profiles_load_and_describe_without_secrets(tmp_path):
+    path = write(tmp_path, f"""
+[profiles.lab]
+dialect = "restcomm"
+base_url = "https://restcomm.lab.example:8443"
+account_sid = "{SID}"
+auth_token_env = "LAB_TOKEN"
+""")
+    profiles = load_profiles(path)
+    assert list(profiles) == ["lab"]
+    assert profiles["lab"].dialect == "restcomm"
+    assert "$LAB_TOKEN" in profiles["lab"].describe()
+
+
+def test_a_profile_supplies_dialect_url_account_and_the_token_variable(tmp_path):
+    path = write(tmp_path, f"""
+[profiles.lab]
+dialect = "restcomm"
+base_url = "https://restcomm.lab.example:8443/"
+account_sid = "{SID}"
+auth_token_env = "LAB_TOKEN"
+""")
+    connection = resolve_connection(
+        profile_name="lab", default_base_url=default_url, env={"LAB_TOKEN": "s3"}, config_path=path
+    )
+    assert (connection.dialect, connection.base_url, connection.profile) == (
+        "restcomm", "https://restcomm.lab.example:8443", "lab"
+    )
+    assert connection.credentials.account_sid == SID
+    assert connection.credentials.password.reveal() == "s3"
+
+
+def test_flags_beat_the_profile(tmp_path):
+    path = write(tmp_path, f'[profiles.p]\ndialect = "twilio2008"\naccount_sid = "{SID}"\n')
+    connection = resolve_connection(
+        profile_name="p", dialect="twilio2010", base_url="http://127.0.0.1:9", default_base_url=default_url,
+        env={"TWILIO_AUTH_TOKEN": "t"}, config_path=path,
+    )
+    assert (connection.dialect, connection.base_url) == ("twilio2010", "http://127.0.0.1:9")
+
+
+def test_without_a_profile_the_environment_and_the_dialect_default_are_used():
+    connection = resolve_connection(
+        default_base_url=default_url, env={"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t"}
+    )
+    assert (connection.dialect, connection.base_url) == ("twilio2010", "https://api.twilio.com")
+
+
+def test_telnyx_accounts_are_not_twilio_sids():
+    env = {"TWILIO_ACCOUNT_SID": "3f1c7d2e-0b8a-4c55-9a9e-1d2f3a4b5c6d", "TWILIO_AUTH_TOKEN": "KEY"}
+    connection = resolve_connection(dialect="telnyx", default_base_url=default_url, env=env)
+    assert connection.credentials.account_sid.startswith("3f1c")
+    with pytest.raises(ConfigError):
+        resolve_connection(dialect="twilio2010", default_base_url=default_url, env=env)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[profiles.p]\nauth_token = "oops"\n', "secrets do not belong"),
+        ('[profiles.p]\napi_secret = "oops"\n', "secrets do not belong"),
+        ('[profiles.p]\ndialekt = "x"\n', "unknown setting"),
+        ('[profiles.p]\ndialect = "plivo"\n', "unknown dialect"),
+        ('[profiles.p]\nauth_token_env = "not a name"\n', "environment variable name"),
+        ('[profiles.p]\nport = 8\n', "unknown setting"),
+        ("[profiles\n", "cannot read"),
+    ],
+)
+def test_bad_config_files_are_one_line_errors(tmp_path, text, words):
+    with pytest.raises(ConfigError) as error:
+        load_profiles(write(tmp_path, text))
+    assert words in str(error.value)
+    assert "oops" not in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_unknown_profile_and_dialect_without_a_default_url(tmp_path):
+    path = write(tmp_path, "")
+    with pytest.raises(ConfigError, match="no profile 'nope'"):
+        resolve_connection(profile_name="nope", default_base_url=default_url, config_path=path)
+    with pytest.raises(ConfigError, match="has no public default"):
+        resolve_connection(dialect="restcomm", default_base_url=default_url, env={"TWILIO_ACCOUNT_SID": SID})
+
+
+def test_a_missing_config_file_means_no_profiles(tmp_path):
+    assert load_profiles(tmp_path / "absent.toml") == {}
