@@ -58,7 +58,11 @@ class Participant:
 
     @property
     def display_name(self) -> str:
-        return self.label or self.call_sid
+        """The label, else the call id; an id longer than a Twilio SID (RestComm's carry a shared
+        instance prefix) is shown by its tail, which is where such ids differ."""
+        if self.label:
+            return self.label
+        return self.call_sid if len(self.call_sid) <= 34 else "…" + self.call_sid[-33:]
 
 
 @dataclass(frozen=True, slots=True)
