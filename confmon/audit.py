@@ -68,7 +68,8 @@ class AuditLog:
             "account": account_sid,
             "action": str(outcome.action),
             "target": {"conference_sid": target.conference_sid, "call_sid": target.call_sid, "name": target.name}
-            | ({"url": redact(target.url)} if target.url else {}),
+            | ({"url": redact(target.url)} if target.url else {})
+            | ({"call_sids": list(target.call_sids)} if target.call_sids else {}),
             "outcome": "success" if confirmed else "failure",
             "error": None if confirmed or outcome.error is None else redact(outcome.error),
             "note": redact(outcome.error) if confirmed and outcome.error else None,  # e.g. "already gone"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
-from confmon.config import DIALECTS, ConfigError, Connection, load_profiles, resolve_connection
+from confmon.config import DIALECTS, ConfigError, Connection, check_account_sid, load_profiles, resolve_connection
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
 MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
@@ -236,6 +236,8 @@ def _run_sim(args: argparse.Namespace) -> int:
     from confmon.sim.server import run_standalone
 
     token = args.auth_token or secrets.token_hex(16)
+    if args.account_sid:
+        check_account_sid(args.account_sid, args.dialect or "twilio2010")
     return run_standalone(
         host="127.0.0.1",
         port=args.port,

@@ -25,6 +25,11 @@ DEFAULT_DIALECT = "twilio2010"
 # Dialects whose accounts are Twilio-style AC SIDs; the others use UUIDs or their own ids.
 _AC_DIALECTS = {"twilio2010", "twilio2010-xml", "twilio2008", "restcomm"}
 
+# Only Twilio issues SK API keys (for 2010), and only Twilio's dialects may fall back to the
+# TWILIO_* variables: any other provider gets its own token, never a Twilio secret.
+_API_KEY_DIALECTS = {"twilio2010", "twilio2010-xml"}
+_TWILIO_DIALECTS = _API_KEY_DIALECTS | {"twilio2008"}
+
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _OPAQUE_ACCOUNT = re.compile(r"[A-Za-z0-9._:@-]{1,128}")  # no '/', '?', '#': it goes into a path
 _API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
@@ -64,7 +69,7 @@ class Profile:
     account_sid_env: str = "TWILIO_ACCOUNT_SID"
     auth_token_env: str = "TWILIO_AUTH_TOKEN"
     api_key: str | None = None  # an API key SID is not secret; its secret is read from api_secret_env
-    api_key_env: str = "TWILIO_API_KEY"
+    api_key_env: str = "TWILIO_API_KEY"  # "" in a named profile that does not name one
     api_secret_env: str = "TWILIO_API_SECRET"
 
     def describe(self) -> str:
@@ -114,10 +119,18 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
             raise ConfigError(f"{path}: profiles.{name}: unknown setting {sorted(unknown)[0]!r}")
         if not all(isinstance(value, str) for value in table.values()):
             raise ConfigError(f"{path}: profiles.{name}: every setting is a string")
-        profile = Profile(name=name, **table)
-        _check_dialect(profile.dialect)
+        # A named profile reads only the variables it names: the TWILIO_* defaults belong to the
+        # session without a profile, and must not leak a Twilio secret to a lab or another provider.
+        uses_key = "api_key" in table or "api_key_env" in table
+        defaults = {} if uses_key else {"api_key_env": "", "api_secret_env": ""}
+        dialect_of = table.get("dialect", DEFAULT_DIALECT)
+        _check_dialect(dialect_of)
+        if "auth_token_env" not in table and dialect_of not in _TWILIO_DIALECTS:
+            raise ConfigError(f"{path}: profiles.{name}: name the variable that holds its token (auth_token_env)")
+        profile = Profile(name=name, **(defaults | table))
         for field in ("account_sid_env", "auth_token_env", "api_key_env", "api_secret_env"):
-            if not _ENV_NAME.fullmatch(getattr(profile, field)):
+            value = getattr(profile, field)
+            if value and not _ENV_NAME.fullmatch(value):
                 raise ConfigError(f"{path}: profiles.{name}.{field} must be an environment variable name")
         profiles[name] = profile
     return profiles
@@ -129,15 +142,15 @@ def _check_dialect(dialect: str) -> None:
 
 
 def check_base_url(url: str) -> str:
+    if "@" in url:  # checked first, so no message echoes a password (a base URL has no other use for @)
+        raise ConfigError("the base URL must not carry credentials: use the environment variables")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError("--base-url must not carry credentials: use the environment variables")
+        raise ConfigError(f"the base URL must be an http(s) URL, got {url!r}")
     return url.rstrip("/")
 
 
@@ -176,6 +189,13 @@ def resolve_connection(
     return Connection(check_base_url(url), credentials, chosen_dialect, profile_name)
 
 
+def check_account_sid(sid: str, dialect: str) -> None:
+    if dialect in _AC_DIALECTS and not _ACCOUNT_SID.fullmatch(sid):
+        raise ConfigError("the account SID must be AC followed by 32 hex digits")
+    if not _OPAQUE_ACCOUNT.fullmatch(sid):
+        raise ConfigError("the account id may hold only letters, digits and . _ : @ -")
+
+
 def credentials_from_env(
     env: Mapping[str, str] = os.environ,
     *,
@@ -190,13 +210,12 @@ def credentials_from_env(
     sid = account_sid or env.get(p.account_sid_env, "")
     if not sid:
         raise ConfigError(f"no account: set {p.account_sid_env} (or pass --account-sid)")
-    if dialect in _AC_DIALECTS and not _ACCOUNT_SID.fullmatch(sid):
-        raise ConfigError("the account SID must be AC followed by 32 hex digits")
-    if not _OPAQUE_ACCOUNT.fullmatch(sid):
-        raise ConfigError("the account id may hold only letters, digits and . _ : @ -")
+    check_account_sid(sid, dialect)
 
-    api_key = p.api_key or env.get(p.api_key_env, "")
-    api_secret = env.get(p.api_secret_env, "")
+    api_key = api_secret = ""
+    if dialect in _API_KEY_DIALECTS:
+        api_key = p.api_key or (env.get(p.api_key_env, "") if p.api_key_env else "")
+        api_secret = env.get(p.api_secret_env, "") if p.api_secret_env else ""
     if api_key or api_secret:
         if not (api_key and api_secret):
             raise ConfigError(f"set both {p.api_key_env} and {p.api_secret_env}, or neither")

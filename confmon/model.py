@@ -118,6 +118,8 @@ class Target:
     call_sid: str | None = None
     name: str = ""  # sanitized room name or participant label, for messages only
     url: str | None = None  # what ANNOUNCE plays; unused by the other actions
+    # For an END done by kicking everyone: exactly the callers the operator confirmed.
+    call_sids: tuple[str, ...] = ()
 
 
 class OutcomeStatus(enum.StrEnum):

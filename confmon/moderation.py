@@ -150,19 +150,31 @@ class Moderator:
             return self._failed(action, target, internal_error(error))
 
     async def _kick_everyone(self, target: Target) -> Outcome:
-        """A backend with no "end" call (RestComm): the room ends when its last participant goes."""
-        participants = await self._client.list_participants(target.conference_sid)
+        """A backend with no "end" call (RestComm, 2008): kick the callers the operator confirmed,
+        and only them; the room ends when its last participant goes."""
+        confirmed = target.call_sids
+        if not confirmed:  # nobody was listed, so nobody may be kicked
+            return self._failed(Action.END, target, "no participants were confirmed")
         failures = []
-        for participant in participants:
+        for call_sid in confirmed:
             try:
-                await self._client.kick(target.conference_sid, participant.call_sid)
+                await self._client.kick(target.conference_sid, call_sid)
             except NotFound:
                 continue  # already gone: that is what we wanted
             except ApiError as error:
-                failures.append(f"{participant.display_name}: {error}")
+                failures.append(f"{call_sid}: {error}")
         if failures:
-            kicked = len(participants) - len(failures)
-            return self._failed(Action.END, target, f"kicked {kicked} of {len(participants)}; " + "; ".join(failures))
+            kicked = len(confirmed) - len(failures)
+            return self._failed(Action.END, target, f"kicked {kicked} of {len(confirmed)}; " + "; ".join(failures))
+        try:
+            remaining = await self._client.list_participants(target.conference_sid)
+        except NotFound:
+            remaining = []  # the room is gone: ended, as intended
+        if remaining:
+            names = ", ".join(p.display_name for p in remaining)
+            return self._failed(
+                Action.END, target, f"kicked all {len(confirmed)} confirmed; joined since and not kicked: {names}"
+            )
         return Outcome(Action.END, target, OutcomeStatus.CONFIRMED)
 
     @staticmethod

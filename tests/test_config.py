@@ -107,3 +107,39 @@ def test_unknown_profile_and_dialect_without_a_default_url(tmp_path):
 
 def test_a_missing_config_file_means_no_profiles(tmp_path):
     assert load_profiles(tmp_path / "absent.toml") == {}
+
+
+def test_a_profile_never_takes_the_twilio_secrets_by_default(tmp_path):
+    """A NOC with a RestComm lab beside its Twilio account: the lab must get the lab's token."""
+    path = write(tmp_path, f"""
+[profiles.lab]
+dialect = "restcomm"
+base_url = "https://lab.example"
+account_sid = "{SID}"
+auth_token_env = "LAB_TOKEN"
+
+[profiles.tx]
+dialect = "telnyx"
+account_sid = "tx-account"
+auth_token_env = "TELNYX_KEY"
+""")
+    env = {"TWILIO_API_KEY": "SK" + "a" * 32, "TWILIO_API_SECRET": "TWILIO-SECRET", "TWILIO_AUTH_TOKEN": "TWILIO-TOKEN",
+           "LAB_TOKEN": "lab-token", "TELNYX_KEY": "telnyx-key"}
+    for name, token in (("lab", "lab-token"), ("tx", "telnyx-key")):
+        connection = resolve_connection(profile_name=name, default_base_url=default_url, env=env, config_path=path)
+        assert connection.credentials.password.reveal() == token
+        assert connection.credentials.username == connection.credentials.account_sid
+
+
+def test_a_non_twilio_profile_must_name_its_token_variable(tmp_path):
+    path = write(tmp_path, '[profiles.lab]\ndialect = "restcomm"\n')
+    with pytest.raises(ConfigError, match="auth_token_env"):
+        load_profiles(path)
+
+
+def test_a_base_url_with_a_password_is_refused_without_echoing_it(tmp_path):
+    path = write(tmp_path, f'[profiles.p]\nbase_url = "ftp://u:SECRETPW@h"\naccount_sid = "{SID}"\n')
+    with pytest.raises(ConfigError) as error:
+        resolve_connection(profile_name="p", default_base_url=default_url, env={"TWILIO_AUTH_TOKEN": "t"},
+                           config_path=path)
+    assert "SECRETPW" not in str(error.value)

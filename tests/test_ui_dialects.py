@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from confmon.api import dialects
@@ -60,3 +62,57 @@ async def test_end_room_on_every_dialect(tmp_path, dialect):
         assert reason == ("conference-ended-via-api" if caps.can_end else "last-participant-kicked") or (
             not caps.can_end and reason == "participant-with-end-conference-on-exit-kicked"
         )
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_announce_and_room_detail_on_every_dialect(tmp_path, dialect):
+    from confmon.ui.screens import AnnounceScreen, RoomDetailScreen
+
+    caps = dialects.get(dialect).CAPABILITIES
+    app = make_app(tmp_path / "audit.jsonl", dialect=dialect)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RoomDetailScreen)
+        detail = app.export_screenshot()
+        assert app.selected_room.conference.sid in detail
+        if not caps.has_recordings:
+            assert "no recordings" in detail.replace("&#160;", " ")
+        await pilot.press("escape")
+
+        await pilot.press("a")
+        if caps.can_announce_room:
+            assert isinstance(app.screen, AnnounceScreen)
+            await pilot.press(*"https://example.com/a.mp3", "enter")
+            await wait_until(pilot, lambda: len(world_of(app).announcements) == 1)
+        else:  # not offered, and the key does nothing
+            assert app.check_action("announce", ()) is False
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, AnnounceScreen)
+            assert world_of(app).announcements == []
+
+
+async def test_kick_all_kicks_only_those_confirmed(tmp_path):
+    """RestComm cannot end a room: `e` kicks exactly the callers its dialog listed, not a late joiner."""
+    app = make_app(tmp_path / "audit.jsonl", dialect="restcomm")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_loaded(pilot)
+        # a room where no one ends it on exit, so only the kicks decide whether it ends
+        conf = next(
+            sid for sid, room in app.store.rooms.items()
+            if not any(m.participant.end_conference_on_exit for m in room.members.values())
+        )
+        app.rooms.move_cursor(row=app.rooms.get_row_index(conf))
+        await pilot.pause()
+        listed = {p.call_sid for p in world_of(app).participants(conf)}
+        await pilot.press("e")
+        assert isinstance(app.screen, ConfirmScreen)
+        late = world_of(app).create_participant(conf, from_="+15005550006", to="conf")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not listed & {p.call_sid for p in world_of(app).participants(conf)})
+        assert [p.call_sid for p in world_of(app).participants(conf)] == [late.call_sid]
+        assert world_of(app).conference(conf).status != ConferenceStatus.COMPLETED
+        await wait_until(pilot, lambda: (tmp_path / "audit.jsonl").exists())
+    record = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+    assert record["outcome"] == "failure" and "joined since and not kicked" in record["error"]
+    assert len(record["target"]["call_sids"]) == len(listed)

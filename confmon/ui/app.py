@@ -219,7 +219,8 @@ class ConfmonApp(App[None]):
     def _room_selected(self) -> None:
         room = self.selected_room
         if room is not None:
-            self.push_screen(RoomDetailScreen(*room_detail(room, self.clock.now())))
+            facts, recordings = room_detail(room, self.clock.now())
+            self.push_screen(RoomDetailScreen(facts, recordings, has_recordings=self.capabilities.has_recordings))
 
     @on(DataTable.RowHighlighted, "#participants")
     def _participant_highlighted(self) -> None:
@@ -336,14 +337,16 @@ class ConfmonApp(App[None]):
             question = Text.assemble("End ", (target.name, "bold"), f" for {everyone}?")
             verb = "End room"
         else:  # no call ends a room here: say what will really happen, and to whom
-            present = [m.participant.display_name for m in room.members.values() if m.left_at is None]
+            present = {sid: m.participant.display_name for sid, m in room.members.items() if m.left_at is None}
+            everyone = "its only participant" if len(present) == 1 else f"all {len(present)} participants"
             question = Text.assemble(
-                f"{self.capabilities.name} cannot end a room. Kick all {len(present)} participants of ",
+                f"{self.capabilities.name} cannot end a room. Kick {everyone} of ",
                 (target.name, "bold"),
                 "? The room ends when the last one leaves.\n",
-                *(part for name in present for part in ("\n  • ", (name, "bold"))),
+                *(part for name in present.values() for part in ("\n  • ", (name, "bold"))),
             )
             verb = "Kick all"
+            target = dataclasses.replace(target, call_sids=tuple(present))  # exactly those listed
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -397,12 +400,21 @@ class ConfmonApp(App[None]):
         """Our keys, less those this session can never use (read-only, or not in this backend)."""
         return (b for b in self.BINDINGS if not (b.action in _WRITE_ACTIONS and self.check_action(b.action, ()) is False))
 
+    def _describe(self, binding: Binding) -> str:
+        """A key's help text, true to this backend."""
+        if binding.action == "end" and not self.capabilities.can_end:
+            return "Kick everyone in the selected room: this API cannot end one (lists them, asks first)"
+        return binding.tooltip or binding.description
+
     def _key_help(self) -> list[tuple[str, str]]:
-        keys = [(b.key_display or b.key, b.tooltip or b.description) for b in self._offered_bindings()]
-        return keys + [("enter", "Details and recordings of the selected room"), ("ctrl+p", "Command palette")]
+        keys = [(b.key_display or b.key, self._describe(b)) for b in self._offered_bindings()]
+        details = "Details and recordings of the selected room" if self.capabilities.has_recordings else (
+            "Details of the selected room"
+        )
+        return keys + [("enter", details), ("ctrl+p", "Command palette")]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)  # Textual's own include Quit
         for binding in self._offered_bindings():
             if binding.action != "quit":
-                yield SystemCommand(binding.description, binding.tooltip, getattr(self, f"action_{binding.action}"))
+                yield SystemCommand(binding.description, self._describe(binding), getattr(self, f"action_{binding.action}"))

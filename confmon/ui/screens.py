@@ -108,10 +108,13 @@ class RoomDetailScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", id="detail.close")]
 
-    def __init__(self, fields: list[tuple[str, str]], recordings: list[tuple[str, ...]] | None) -> None:
+    def __init__(
+        self, fields: list[tuple[str, str]], recordings: list[tuple[str, ...]] | None, *, has_recordings: bool
+    ) -> None:
         super().__init__()
         self.fields = fields
         self.recordings = recordings
+        self.has_recordings = has_recordings
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-dialog"):
@@ -124,6 +127,8 @@ class RoomDetailScreen(ModalScreen[None]):
             yield Static(Text("Esc closes", style="dim"))
 
     def _recordings_table(self) -> Table | Text:
+        if not self.has_recordings:
+            return Text("this API has no recordings per room", style="dim")
         if self.recordings is None:
             return Text("not fetched yet (they are, for the rooms on screen, within a poll or two)", style="dim")
         if not self.recordings:
