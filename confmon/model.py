@@ -157,3 +157,61 @@ class Capabilities:
     has_coaching: bool = True
     reports_moderator: bool = False  # conference status tells whether a moderator is present
     has_callbacks: bool = True
+
+
+class EventKind(enum.StrEnum):
+    """A conference status callback's `StatusCallbackEvent`, as Twilio words it."""
+
+    CONFERENCE_START = "conference-start"
+    CONFERENCE_END = "conference-end"
+    PARTICIPANT_JOIN = "participant-join"
+    PARTICIPANT_LEAVE = "participant-leave"
+    PARTICIPANT_MUTE = "participant-mute"
+    PARTICIPANT_UNMUTE = "participant-unmute"
+    PARTICIPANT_HOLD = "participant-hold"
+    PARTICIPANT_UNHOLD = "participant-unhold"
+    PARTICIPANT_MODIFY = "participant-modify"
+    PARTICIPANT_SPEECH_START = "participant-speech-start"
+    PARTICIPANT_SPEECH_STOP = "participant-speech-stop"
+    ANNOUNCEMENT_END = "announcement-end"
+    ANNOUNCEMENT_FAIL = "announcement-fail"
+
+    @property
+    def about_participant(self) -> bool:
+        """Whether the event always names a participant (announcements name one only sometimes)."""
+        return self.value.startswith("participant-")
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceEvent:
+    """One conference status callback, with every documented parameter.
+
+    Twilio sends them unordered, sometimes twice, sometimes never: `(conference_sid, sequence_number)`
+    orders and de-duplicates them. Participant fields are None when the callback did not carry them
+    (conference events, room announcements), which is not the same as False.
+    """
+
+    kind: EventKind
+    conference_sid: str
+    account_sid: str
+    friendly_name: str
+    sequence_number: int
+    timestamp: datetime  # aware, UTC when the wire said -0000; 1 s resolution
+    call_sid: str | None = None
+    muted: bool | None = None
+    hold: bool | None = None
+    coaching: bool | None = None
+    end_conference_on_exit: bool | None = None
+    start_conference_on_enter: bool | None = None
+    label: str | None = None  # ParticipantLabel
+    # conference-end
+    reason_conference_ended: str | None = None
+    call_sid_ending_conference: str | None = None
+    label_ending_conference: str | None = None  # ParticipantLabelEndingConference
+    reason: str | None = None  # free text: why the conference ended
+    # participant-leave
+    reason_participant_left: str | None = None
+    participant_call_status: str | None = None
+    # announcement-end / announcement-fail
+    announce_url: str | None = None
+    reason_announcement_failed: str | None = None

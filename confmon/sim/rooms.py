@@ -41,6 +41,14 @@ class Invalid(WorldError):
         self.code = code  # Twilio error code
 
 
+# ReasonParticipantLeft (Twilio's values are underscored) for those still in a room when it ends.
+_LEFT_AS_ROOM_ENDED = {
+    "conference-ended-via-api": "conference_ended_via_api",
+    "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
+    "participant-with-end-conference-on-exit-kicked": "moderator_ended_conference",
+}
+
+
 class EndReason(enum.StrEnum):
     VIA_API = "conference-ended-via-api"
     END_ON_EXIT_LEFT = "participant-with-end-conference-on-exit-left"
@@ -71,6 +79,8 @@ class WorldEvent:
     sequence_number: int  # per conference, from 1
     timestamp: float  # clock seconds
     announcement: Announcement | None = None  # for announcement-end only
+    # For participant-leave: Twilio's ReasonParticipantLeft (underscored), e.g. participant_hung_up.
+    reason_left: str | None = None
 
 
 @dataclass(slots=True)
@@ -302,7 +312,8 @@ class Rooms:
         del room.callers[caller.call_sid]
         room.departed[caller.call_sid] = caller
         caller.updated = at
-        self._emit("participant-leave", room, caller, at, present=False)
+        left = "participant_updated_via_api" if kicked else "participant_hung_up"
+        self._emit("participant-leave", room, caller, at, present=False, reason_left=left)
         if caller.end_conference_on_exit:
             reason = EndReason.END_ON_EXIT_KICKED if kicked else EndReason.END_ON_EXIT_LEFT
             self.end(room, at, reason, caller.call_sid)
@@ -319,11 +330,12 @@ class Rooms:
         keep_for: float = COMPLETED_RETENTION,
     ) -> None:
         """Complete the room: everyone still in it drops out; the resource stays readable `keep_for` seconds."""
+        left = _LEFT_AS_ROOM_ENDED.get(reason, "participant_hung_up")  # traffic's refind: they all hung up
         for caller in list(room.callers.values()):
             del room.callers[caller.call_sid]
             room.departed[caller.call_sid] = caller
             caller.updated = at
-            self._emit("participant-leave", room, caller, at, present=False)
+            self._emit("participant-leave", room, caller, at, present=False, reason_left=left)
         if room.tape is not None and room.tape.ended is None:
             room.tape.ended = at
         room.status = ConferenceStatus.COMPLETED
@@ -391,11 +403,12 @@ class Rooms:
         *,
         present: bool = True,
         announcement: Announcement | None = None,
+        reason_left: str | None = None,
     ) -> None:
         room.sequence += 1  # counted even unheard, so numbering never depends on who listens
         if not self.listeners:
             return
         participant = self.participant_view(room, caller, present=present) if caller else None
-        event = WorldEvent(kind, self.conference_view(room), participant, room.sequence, at, announcement)
+        event = WorldEvent(kind, self.conference_view(room), participant, room.sequence, at, announcement, reason_left)
         for listener in self.listeners:
             listener(event)

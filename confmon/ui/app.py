@@ -24,8 +24,7 @@ from confmon.feed import Poller
 from confmon.model import Action, Capabilities, OutcomeStatus, Target
 from confmon.moderation import action_allowed
 from confmon.store import Changes, LogEntry, Room, Store
-from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable
-from confmon.ui.panes import room_detail
+from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
 from confmon.ui.status import StatusBar
 

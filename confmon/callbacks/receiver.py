@@ -1,0 +1,157 @@
+"""The status-callback receiver: an aiohttp.web app run as tasks inside the app's own loop.
+
+Every refusal (403 unsigned or wrongly signed, 413 too big, 400 not a callback form, 408 too slow)
+happens before the event is handed over, so a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from aiohttp import web
+from multidict import MultiDict
+
+from confmon.callbacks import signature
+from confmon.callbacks.events import FormError, parse_event
+from confmon.model import ConferenceEvent
+from confmon.secret import Secret
+
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+MAX_BODY = 16 * 1024  # a conference callback is well under 2 KiB
+MAX_FIELDS = 100  # Twilio sends about 20
+BODY_DEADLINE = 5.0  # seconds; Twilio itself gives up at 15 s
+KEEPALIVE = 10.0  # seconds an idle connection may stay open (aiohttp's default is an hour)
+
+Sink = Callable[[ConferenceEvent], None] | asyncio.Queue[ConferenceEvent]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class CallbackReceiver:
+    """Receives conference status callbacks POSTed to `public_url`'s path, checks, hands them over.
+
+    The signature is checked against `public_url` as configured (plus the request's raw query),
+    never against a URL rebuilt from Host or X-Forwarded-* headers, which a client controls.
+    """
+
+    def __init__(
+        self,
+        public_url: str,
+        token: Secret,
+        on_event: Sink,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body: int = MAX_BODY,
+        body_deadline: float = BODY_DEADLINE,
+    ) -> None:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("public_url must be an absolute http(s) URL")
+        # Twilio leaves connection-override #fragments out of the signature; the query comes from
+        # each request, byte for byte, so the configured one is only used to find the path.
+        self._base = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+        self.path = parts.path or "/"
+        self._token = token
+        self._on_event = on_event
+        self._host = host
+        self._port = port
+        self._max_body = max_body
+        self._deadline = body_deadline
+        self._runner: web.AppRunner | None = None
+
+    def __repr__(self) -> str:
+        return f"CallbackReceiver({self._base!r}, token={self._token!r})"
+
+    async def start(self) -> tuple[str, int]:
+        """Listen; returns the (host, port) actually bound (port 0 picks a free one)."""
+        if self._runner is not None:
+            raise RuntimeError("receiver already started")
+        app = web.Application(client_max_size=self._max_body)
+        app.router.add_post(self.path, self._handle)  # other methods: 405 from the router
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self._host, self._port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        return host, port
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        if request.content_length is not None and request.content_length > self._max_body:
+            raise _TooLarge  # refuse before reading a byte of it
+        chunks: list[bytes] = []
+        size = 0
+        # aiohttp has no server-side deadline for a body: a trickle would hold the handler forever.
+        async with asyncio.timeout(self._deadline):
+            while chunk := await request.content.read(8192):
+                size += len(chunk)
+                if size > self._max_body:  # chunked bodies carry no Content-Length to check
+                    raise _TooLarge
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        given = request.headers.get(signature.HEADER)
+        if not given:
+            return _refuse(403, "unsigned callback", close=True)  # its body is never read
+        try:
+            body = await self._read_body(request)
+        except _TooLarge:
+            return _refuse(413, "callback body over the limit", close=True)
+        except TimeoutError:
+            return _refuse(408, "callback body too slow", close=True)
+        if request.content_type != FORM:
+            return _refuse(400, "callback is not a form")
+        try:
+            pairs = parse_qsl(
+                body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS
+            )
+        except ValueError:  # bad UTF-8, a field without "=", too many fields
+            return _refuse(400, "callback form does not parse")
+        form: MultiDict[str] = MultiDict(pairs)
+        # The raw query, byte for byte: Twilio signed the URL exactly as it requested it.
+        _, _, query = request.raw_path.partition("?")
+        url = f"{self._base}?{query}" if query else self._base
+        if not signature.valid(url, form, given, self._token.reveal()):
+            return _refuse(403, "bad callback signature")
+        try:
+            event = parse_event(form)
+        except FormError as error:
+            return _refuse(400, f"signed callback is not a conference event: {error}")
+        try:
+            if isinstance(self._on_event, asyncio.Queue):
+                self._on_event.put_nowait(event)
+            else:
+                self._on_event(event)
+        except asyncio.QueueFull:
+            return _refuse(503, "event queue full")
+        except Exception:
+            log.exception("callback consumer failed")
+            return _refuse(500, "callback consumer failed")
+        return web.Response(status=204)
+
+
+def _refuse(status: int, why: str, *, close: bool = False) -> web.Response:
+    # The reason is ours, never the request's headers, so neither token nor signature is logged.
+    log.info("refused callback: %s (%d)", why, status)
+    response = web.Response(status=status, text=why)
+    if close:
+        response.force_close()  # the rest of that body is not worth waiting for
+    return response
