@@ -18,10 +18,13 @@ from confmon.clock import Clock
 from confmon.model import (
     Action,
     Conference,
+    ConferenceEvent,
     ConferenceStatus,
+    EventKind,
     Outcome,
     OutcomeStatus,
     Participant,
+    ParticipantStatus,
     Recording,
     Snapshot,
 )
@@ -45,6 +48,19 @@ FLAG_UPDATES: Mapping[Action, tuple[str, bool]] = MappingProxyType(
         Action.UNHOLD: ("hold", False),
     }
 )
+
+# ReasonParticipantLeft, as a person would say it; any other word is shown as it came.
+LEFT_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "participant_hung_up": LEFT,
+        "participant_updated_via_api": KICKED,
+        "conference_ended_via_api": ROOM_ENDED,
+        "moderator_ended_conference": ROOM_ENDED,
+    }
+)
+
+# The participant flags a callback may carry (None: not carried, which is not False).
+_EVENT_FLAGS = ("muted", "hold", "coaching", "end_conference_on_exit", "start_conference_on_enter")
 
 K = TypeVar("K", bound=Hashable)
 
@@ -82,6 +98,7 @@ class FeedHealth:
     last_error: str | None = None
     error_since: float | None = None
     failures: int = 0  # consecutive
+    last_event_at: float | None = None  # when a status callback was last accepted; None: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,7 @@ class Member:
     last_changed: float
     left_at: float | None = None
     left_reason: str | None = None
+    speaking: bool = False  # between participant-speech-start and -stop callbacks
 
 
 @dataclass(slots=True, eq=False)
@@ -245,6 +263,12 @@ class Store:
         self._ended: dict[str, float] = {}
         # When an operator action was confirmed: a sweep that began earlier cannot undo it.
         self._settled: dict[TargetKey, float] = {}
+        # Status callbacks: which (conference, SequenceNumber) were accepted, the highest one per
+        # conference, the last one applied per participant, and the last conference-start/end.
+        self._seen_events: dict[str, set[int]] = {}
+        self._max_seq: dict[str, int] = {}
+        self._member_seq: dict[MemberKey, int] = {}
+        self._room_seq: dict[str, tuple[int, bool]] = {}  # (number, whether it was the end)
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -301,7 +325,9 @@ class Store:
         old = self._health
         if old.failures:
             out.log.append(LogEntry(now, LogKind.INFO, f"poll recovered after {_plural(old.failures, 'failure')}"))
-        self._health = FeedHealth(last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency)
+        self._health = FeedHealth(
+            last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency, last_event_at=old.last_event_at
+        )
         # Age and latency move on every poll and faces show them on their own tick; only a change
         # of state (first data, an error cleared) is news, so an unchanged poll stays empty.
         out.health_changed = old.last_success_at is None or old.failures > 0
@@ -348,6 +374,8 @@ class Store:
                 return room
             room.ended_at = room.ended_reason = None  # the same sid is live again
             del self._ended[sid]
+            if sid in self._room_seq:  # callbacks numbered after the end apply again
+                self._room_seq[sid] = (self._room_seq[sid][0], False)
             room.conference, room.last_changed = conference, now
             out.rooms.update(sid)
             out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
@@ -402,6 +430,7 @@ class Store:
             if call_sid in seen or member.left_at is not None or self._is_stale((sid, call_sid), started):
                 continue
             self._depart(room, member, LEFT, now, out)
+            self._floor_member_seq((sid, call_sid))
             out.log.append(LogEntry(now, LogKind.LEAVE, f"{member.participant.display_name} left {room.name}"))
             changed = True
 
@@ -411,7 +440,9 @@ class Store:
 
     def _depart(self, room: Room, member: Member, reason: str, now: float, out: _ChangeSet) -> None:
         key = (room.conference.sid, member.participant.call_sid)
-        room._members[key[1]] = dataclasses.replace(member, left_at=now, left_reason=reason, last_changed=now)
+        room._members[key[1]] = dataclasses.replace(
+            member, left_at=now, left_reason=reason, last_changed=now, speaking=False
+        )
         self._departed[key] = now
         out.members.update(key)
 
@@ -426,6 +457,186 @@ class Store:
                 self._depart(room, member, ROOM_ENDED, now, out)
         out.rooms.update(sid)
         out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} ended" + ("" if reason == ENDED else f" ({reason})")))
+
+    # ---- status callbacks ---------------------------------------------------------------------
+
+    def apply_event(self, event: ConferenceEvent) -> Changes:
+        """Apply one status callback; duplicates and callbacks older than what they would undo do nothing.
+
+        Twilio numbers a conference's callbacks (SequenceNumber) but delivers them unordered, twice or
+        never. Each participant keeps the number of the last callback applied to it, the room that of
+        its last start/end: an older or equal one is ignored, so a late mute never brings back someone
+        who left, and a join numbered after the leave is a real rejoin. A later poll repairs the rest.
+        """
+        sid, seq = event.conference_sid, event.sequence_number
+        seen = self._seen_events.setdefault(sid, set())
+        if seq in seen:
+            return Changes.empty
+        kind = event.kind
+        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
+            if seq <= self._room_seq.get(sid, (0, False))[0]:
+                return Changes.empty
+        elif kind.about_participant:
+            if event.call_sid is None or seq <= self._member_seq.get((sid, event.call_sid), 0):
+                return Changes.empty
+            room = self._rooms.get(sid)
+            if (room is not None and room.ended_at is not None) or self._room_seq.get(sid, (0, False))[1]:
+                return Changes.empty  # only a conference-start numbered after the end reopens a room
+
+        now = self._clock.now()
+        out = _ChangeSet()
+        if kind is EventKind.CONFERENCE_START:
+            applied = self._event_start(event, now, out)
+        elif kind is EventKind.CONFERENCE_END:
+            applied = self._event_end(event, now, out)
+        elif kind is EventKind.PARTICIPANT_LEAVE:
+            applied = self._event_leave(event, now, out)
+        elif kind.about_participant:
+            applied = self._event_presence(event, now, out)
+        else:
+            applied = self._event_announcement(event, now, out)
+        if not applied:
+            return Changes.empty
+
+        seen.add(seq)
+        self._max_seq[sid] = max(seq, self._max_seq.get(sid, 0))
+        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
+            self._room_seq[sid] = (seq, kind is EventKind.CONFERENCE_END)
+        elif kind.about_participant and event.call_sid is not None:
+            self._member_seq[(sid, event.call_sid)] = seq
+        old = self._health
+        self._health = dataclasses.replace(old, last_event_at=now)
+        out.health_changed = old.last_event_at is None  # first callback: the data source changed
+        return out.freeze()
+
+    def _event_conference(
+        self, event: ConferenceEvent, status: ConferenceStatus, base: Conference | None
+    ) -> Conference:
+        fields = {
+            "friendly_name": event.friendly_name or (base.friendly_name if base else ""),
+            "status": status,
+        }
+        if base is None:
+            return Conference(event.conference_sid, event.account_sid, **fields)
+        return dataclasses.replace(base, **fields)
+
+    def _event_room(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> Room:
+        """The event's room, created in progress when no poll or callback has shown it yet."""
+        sid = event.conference_sid
+        room = self._rooms.get(sid)
+        if room is None:
+            conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, None)
+            room = self._rooms[sid] = Room(conference, first_seen=now, last_changed=now)
+            out.rooms.add(sid)
+            out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} started"))
+        return room
+
+    def _event_start(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
+        sid = event.conference_sid
+        room = self._rooms.get(sid)
+        if room is None:
+            self._event_room(event, now, out)
+            return True
+        if room.ended_at is not None:
+            if event.sequence_number <= self._max_seq.get(sid, 0):
+                return False  # a late start of a room that has since ended
+            room.ended_at = room.ended_reason = None
+            self._ended.pop(sid, None)
+            room.conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, room.conference)
+            room.last_changed = now
+            out.rooms.update(sid)
+            out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
+            return True
+        conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, room.conference)
+        if conference != room.conference:
+            room.conference, room.last_changed = conference, now
+            out.rooms.update(sid)
+        return True
+
+    def _event_end(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
+        room = self._rooms.get(event.conference_sid)
+        if room is None or room.ended_at is not None:
+            return True  # never shown live, or a poll saw it end first; the number keeps late callbacks out
+        conference = dataclasses.replace(
+            self._event_conference(event, ConferenceStatus.COMPLETED, room.conference),
+            reason_conference_ended=event.reason_conference_ended,
+            call_sid_ending_conference=event.call_sid_ending_conference,
+        )
+        self._end_room(room, event.reason_conference_ended or ENDED, conference, now, out)
+        return True
+
+    def _event_leave(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
+        room = self._rooms.get(event.conference_sid)
+        member = room._members.get(event.call_sid) if room is not None and event.call_sid else None
+        if room is None or member is None or member.left_at is not None:
+            return True  # nothing on screen to grey; the number now keeps older callbacks out
+        word = event.reason_participant_left
+        reason = LEFT_REASONS.get(word, word) if word else LEFT
+        self._depart(room, member, reason, now, out)
+        name = member.participant.display_name
+        text = f"{name} left {room.name}" + ("" if reason == LEFT else f" ({reason})")
+        out.log.append(LogEntry(now, LogKind.LEAVE, text))
+        room.last_changed = now
+        out.rooms.update(room.conference.sid)
+        return True
+
+    def _event_presence(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
+        """join, mute/unmute, hold/unhold, modify, speech-start/stop: each says the caller is in the room."""
+        call_sid = event.call_sid
+        assert call_sid is not None  # checked by apply_event
+        room = self._event_room(event, now, out)
+        sid = room.conference.sid
+        key = (sid, call_sid)
+        member = room._members.get(call_sid)
+        base = member.participant if member is not None else Participant(
+            call_sid, sid, ParticipantStatus.CONNECTED
+        )
+        carried = {flag: getattr(event, flag) for flag in _EVENT_FLAGS if getattr(event, flag) is not None}
+        if event.label is not None:
+            carried["label"] = event.label
+        participant = dataclasses.replace(base, status=ParticipantStatus.CONNECTED, **carried)
+        speaking = member.speaking if member is not None and member.left_at is None else False
+        if event.kind is EventKind.PARTICIPANT_SPEECH_START:
+            speaking = True
+        elif event.kind is EventKind.PARTICIPANT_SPEECH_STOP:
+            speaking = False
+
+        if member is None:
+            room._members[call_sid] = Member(participant, joined_at=now, last_changed=now, speaking=speaking)
+            out.members.add(key)
+            out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} joined {room.name}"))
+        elif member.left_at is not None:
+            room._members[call_sid] = Member(participant, member.joined_at, last_changed=now, speaking=speaking)
+            self._departed.pop(key, None)
+            out.members.update(key)
+            out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} is back in {room.name}"))
+        elif participant != member.participant or speaking != member.speaking:
+            room._members[call_sid] = dataclasses.replace(
+                member, participant=participant, last_changed=now, speaking=speaking
+            )
+            out.members.update(key)
+            out.log.extend(_flag_changes(member.participant, participant, room.name, now))
+        else:
+            return True  # accepted, nothing moved
+        room.last_changed = now
+        out.rooms.update(sid)
+        return True
+
+    def _event_announcement(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
+        room = self._rooms.get(event.conference_sid)
+        where = room.name if room is not None else (event.friendly_name or event.conference_sid)
+        if event.kind is EventKind.ANNOUNCEMENT_FAIL:
+            why = event.reason_announcement_failed or "unknown error"
+            out.log.append(LogEntry(now, LogKind.ERROR, f"announcement in {where} failed: {why}"))
+        else:
+            out.log.append(LogEntry(now, LogKind.INFO, f"announcement in {where} finished"))
+        return True
+
+    def _floor_member_seq(self, key: MemberKey) -> None:
+        """A poll saw this caller gone after these callbacks were numbered: none of them may bring them back."""
+        floor = self._max_seq.get(key[0])
+        if floor is not None and floor > self._member_seq.get(key, 0):
+            self._member_seq[key] = floor
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -515,6 +726,11 @@ class Store:
             out.members.remove(key)
         self._forget((sid, None))
         out.rooms.remove(sid)
+        self._seen_events.pop(sid, None)
+        self._max_seq.pop(sid, None)
+        self._room_seq.pop(sid, None)
+        for key in [key for key in self._member_seq if key[0] == sid]:
+            del self._member_seq[key]
 
     def _forget(self, key: TargetKey) -> None:
         self._settled.pop(key, None)

@@ -85,32 +85,31 @@ class ConfmonApp(App[None]):
     # ---- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="rooms-pane"):
-            yield FilterBar()
-            yield RoomsTable(self.capabilities, id="rooms")
+        # Kept by reference: App.query_one searches the active screen, which is a modal while a
+        # dialog is open, and the panes must keep updating underneath it.
+        self.rooms = RoomsTable(self.capabilities, id="rooms")
+        self.participants = ParticipantsTable(self.capabilities, id="participants")
+        self.event_log = EventLog(id="events")
+        self.status_bar = StatusBar(id="status")
+        self.filter_bar = FilterBar()
+        with Vertical(id="rooms-pane") as self.rooms_pane:
+            yield self.filter_bar
+            yield self.rooms
         with Horizontal(id="lower"):
-            yield ParticipantsTable(self.capabilities, id="participants")
-            yield EventLog(id="events")
-        yield StatusBar(id="status")
+            yield self.participants
+            yield self.event_log
+        yield self.status_bar
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#rooms-pane").border_title = "Rooms"
-        self.query_one("#participants").border_title = "Participants"
-        self.query_one("#events").border_title = "Events"
-        self.query_one(FilterBar).display = False
+        self.rooms_pane.border_title = "Rooms"
+        self.participants.border_title = "Participants"
+        self.event_log.border_title = "Events"
+        self.filter_bar.display = False
         self.rooms.focus()
         self._render_status()
         self._run_feed()
         self.set_interval(1.0, self._tick, name="tick")
-
-    @property
-    def rooms(self) -> RoomsTable:
-        return self.query_one(RoomsTable)
-
-    @property
-    def participants(self) -> ParticipantsTable:
-        return self.query_one(ParticipantsTable)
 
     # ---- sources ------------------------------------------------------------------------------
 
@@ -159,6 +158,8 @@ class ConfmonApp(App[None]):
     def _flush(self) -> None:
         # Runs from call_later: an exception here would end the app, so it is shown instead.
         self._flush_scheduled = False
+        if not self.is_running:  # a flush scheduled just before exit has nothing left to draw
+            return
         changes, self._unflushed = self._unflushed, Changes.empty
         try:
             self._show_log(changes.log)
@@ -175,7 +176,7 @@ class ConfmonApp(App[None]):
         self._render_status()
 
     def _show_log(self, entries: Iterable[LogEntry]) -> None:
-        self.query_one(EventLog).add(entries)
+        self.event_log.add(entries)
 
     def _render_participants(self, now: float | None = None) -> None:
         self.participants.show(self.store, self.selected_room, self.clock.now() if now is None else now)
@@ -184,12 +185,12 @@ class ConfmonApp(App[None]):
         shown, total = self.rooms.row_count, len(self.store.rooms)
         counted = f"{shown}/{total}" if self.name_filter else str(total)
         title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
-        self.query_one("#rooms-pane").border_title = Text(title)
+        self.rooms_pane.border_title = Text(title)
         room = self.selected_room
         self.participants.border_title = Text(f"Participants · {room.name}" if room else "Participants")
 
     def _render_status(self) -> None:
-        self.query_one(StatusBar).show(
+        self.status_bar.show(
             account=self.account_label,
             dialect=self.capabilities.name,
             host=self.backend.host if self.backend else "",
@@ -375,7 +376,7 @@ class ConfmonApp(App[None]):
             self.poller.refresh_now()
 
     def action_filter(self) -> None:
-        bar = self.query_one(FilterBar)
+        bar = self.filter_bar
         bar.display = True
         bar.focus()
 
@@ -387,7 +388,7 @@ class ConfmonApp(App[None]):
     @on(FilterBar.Submitted, "#filter")
     def _filter_done(self, event: FilterBar.Submitted) -> None:
         self.name_filter = event.value.strip()
-        bar = self.query_one(FilterBar)
+        bar = self.filter_bar
         bar.display = bool(self.name_filter)
         self.rooms.focus()
         self._schedule_flush()

@@ -1,0 +1,393 @@
+"""The store's status-callback path: ordering by SequenceNumber, duplicates, no resurrection, speech."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from confmon.clock import FrozenClock
+from confmon.model import (
+    Conference,
+    ConferenceEvent,
+    ConferenceStatus,
+    EventKind,
+    Participant,
+    ParticipantStatus,
+    Snapshot,
+)
+from confmon.store import Changes, Store
+
+ACCOUNT = "AC" + "0" * 32
+ROOM = "CF" + "1" * 32
+NAME = "Sales weekly sync"
+AT = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
+
+
+def ca(n: int) -> str:
+    return f"CA{n:032x}"
+
+
+def ev(kind: EventKind, seq: int, n: int | None = None, **fields) -> ConferenceEvent:
+    if n is not None and kind.about_participant:
+        fields.setdefault("label", f"p{n}")
+        for flag in ("muted", "hold", "coaching", "end_conference_on_exit"):
+            fields.setdefault(flag, False)
+    return ConferenceEvent(
+        kind, ROOM, ACCOUNT, NAME, seq, AT, call_sid=ca(n) if n is not None else None, **fields
+    )
+
+
+def texts(changes: Changes) -> list[str]:
+    return [entry.text for entry in changes.log]
+
+
+def present(s: Store) -> dict[str, tuple[bool, bool]]:
+    room = s.rooms.get(ROOM)
+    if room is None or room.ended_at is not None:
+        return {}
+    return {
+        call_sid: (m.participant.muted, m.participant.hold)
+        for call_sid, m in room.members.items()
+        if m.left_at is None
+    }
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def store(clock: FrozenClock) -> Store:
+    """A store that has seen conference-start and alice (1) join."""
+    s = Store(clock)
+    s.apply_event(ev(EventKind.CONFERENCE_START, 1))
+    s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1, label="alice"))
+    return s
+
+
+# ---- each kind ------------------------------------------------------------------------------
+
+
+def test_conference_start_creates_room_and_marks_freshness(clock: FrozenClock) -> None:
+    s = Store(clock)
+    assert s.health.last_event_at is None
+    changes = s.apply_event(ev(EventKind.CONFERENCE_START, 1))
+    assert changes.rooms_added == (ROOM,)
+    assert texts(changes) == [f"{NAME} started"]
+    assert changes.health_changed
+    room = s.rooms[ROOM]
+    assert room.conference.status is ConferenceStatus.IN_PROGRESS and room.name == NAME
+    assert s.health.last_event_at == clock.now()
+    clock.advance(3)
+    again = s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1))
+    assert not again.health_changed and s.health.last_event_at == clock.now()
+
+
+def test_join_adds_member(store: Store, clock: FrozenClock) -> None:
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob", muted=True))
+    assert changes.members_added == ((ROOM, ca(2)),)
+    assert changes.rooms_updated == (ROOM,)
+    assert texts(changes) == [f"bob joined {NAME}"]
+    member = store.rooms[ROOM].members[ca(2)]
+    assert member.participant.status is ParticipantStatus.CONNECTED
+    assert member.participant.muted and member.participant.label == "bob" and member.joined_at == clock.now()
+
+
+@pytest.mark.parametrize(
+    ("kind", "flags", "line"),
+    [
+        (EventKind.PARTICIPANT_MUTE, {"muted": True}, "alice muted in"),
+        (EventKind.PARTICIPANT_HOLD, {"hold": True}, "alice put on hold in"),
+        (EventKind.PARTICIPANT_MODIFY, {"coaching": True, "end_conference_on_exit": True}, None),
+    ],
+)
+def test_flag_events_update_member(store: Store, kind: EventKind, flags: dict, line: str | None) -> None:
+    changes = store.apply_event(ev(kind, 3, 1, label="alice", **flags))
+    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert texts(changes) == ([f"{line} {NAME}"] if line else [])
+    participant = store.rooms[ROOM].members[ca(1)].participant
+    for flag, value in flags.items():
+        assert getattr(participant, flag) is value
+
+
+def test_unmute_and_unhold(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 3, 1, label="alice", muted=True, hold=True))
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_UNMUTE, 4, 1, label="alice", hold=True))
+    assert texts(changes) == [f"alice unmuted in {NAME}"]
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_UNHOLD, 5, 1, label="alice"))
+    assert texts(changes) == [f"alice taken off hold in {NAME}"]
+    assert present(store) == {ca(1): (False, False)}
+
+
+def test_flags_not_carried_are_kept(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 3, 1, label="alice", muted=True))
+    bare = ConferenceEvent(EventKind.PARTICIPANT_HOLD, ROOM, ACCOUNT, NAME, 4, AT, call_sid=ca(1), hold=True)
+    store.apply_event(bare)
+    participant = store.rooms[ROOM].members[ca(1)].participant
+    assert participant.muted and participant.hold and participant.label == "alice"
+
+
+def test_update_before_join_is_a_join(store: Store) -> None:
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 2, label="bob", muted=True))
+    assert changes.members_added == ((ROOM, ca(2)),)
+    assert present(store)[ca(2)] == (True, False)
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob"))  # the late join
+    assert present(store)[ca(2)] == (True, False)
+
+
+def test_participant_event_for_unknown_room_creates_it(clock: FrozenClock) -> None:
+    s = Store(clock)
+    changes = s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1))
+    assert changes.rooms_added == (ROOM,) and changes.members_added == ((ROOM, ca(1)),)
+    assert not s.apply_event(ev(EventKind.CONFERENCE_START, 1)).rooms_added
+
+
+@pytest.mark.parametrize(
+    ("word", "reason"),
+    [
+        ("participant_hung_up", "left"),
+        ("participant_updated_via_api", "kicked"),
+        ("conference_ended_via_api", "room ended"),
+        ("moderator_ended_conference", "room ended"),
+        ("something_new", "something_new"),
+        (None, "left"),
+    ],
+)
+def test_leave_with_reason(store: Store, clock: FrozenClock, word: str | None, reason: str) -> None:
+    clock.advance(2)
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 3, 1, reason_participant_left=word))
+    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert texts(changes) == [f"alice left {NAME}" + ("" if reason == "left" else f" ({reason})")]
+    member = store.rooms[ROOM].members[ca(1)]
+    assert (member.left_at, member.left_reason) == (clock.now(), reason)
+    assert present(store) == {}
+
+
+def test_conference_end_with_reason(store: Store, clock: FrozenClock) -> None:
+    clock.advance(1)
+    changes = store.apply_event(
+        ev(
+            EventKind.CONFERENCE_END,
+            9,
+            reason_conference_ended="last-participant-left",
+            call_sid_ending_conference=ca(1),
+        )
+    )
+    room = store.rooms[ROOM]
+    assert room.ended_at == clock.now() and room.ended_reason == "last-participant-left"
+    assert room.conference.status is ConferenceStatus.COMPLETED
+    assert room.conference.reason_conference_ended == "last-participant-left"
+    assert room.conference.call_sid_ending_conference == ca(1)
+    assert room.members[ca(1)].left_reason == "room ended"
+    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert texts(changes) == [f"{NAME} ended (last-participant-left)"]
+    # Late callbacks from before the end change nothing.
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 5, 2))
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 6, 1, muted=True))
+    assert not store.apply_event(ev(EventKind.CONFERENCE_START, 1))
+    assert store.rooms[ROOM].ended_at is not None
+
+
+def test_end_of_unknown_room_keeps_late_callbacks_out(clock: FrozenClock) -> None:
+    s = Store(clock)
+    assert not s.apply_event(ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="x")).rooms_added
+    assert not s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1))
+    assert not s.apply_event(ev(EventKind.CONFERENCE_START, 1))
+    assert ROOM not in s.rooms
+
+
+def test_announcements_are_logged(store: Store) -> None:
+    assert texts(store.apply_event(ev(EventKind.ANNOUNCEMENT_END, 3))) == [f"announcement in {NAME} finished"]
+    failed = store.apply_event(ev(EventKind.ANNOUNCEMENT_FAIL, 4, reason_announcement_failed="bad url"))
+    assert texts(failed) == [f"announcement in {NAME} failed: bad url"]
+    assert not store.apply_event(ev(EventKind.ANNOUNCEMENT_FAIL, 4, reason_announcement_failed="bad url"))
+
+
+# ---- ordering -------------------------------------------------------------------------------
+
+
+def test_duplicates_are_ignored(store: Store, clock: FrozenClock) -> None:
+    mute = ev(EventKind.PARTICIPANT_MUTE, 3, 1, muted=True)
+    assert store.apply_event(mute)
+    clock.advance(5)
+    assert store.apply_event(mute) == Changes.empty
+    assert store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1)) == Changes.empty
+    assert store.apply_event(ev(EventKind.CONFERENCE_START, 1)) == Changes.empty
+    assert store.health.last_event_at == clock.now() - 5  # ignored callbacks are not freshness
+
+
+def test_older_update_is_ignored(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_UNMUTE, 5, 1))
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 1, muted=True))
+    assert present(store) == {ca(1): (False, False)}
+
+
+def test_late_mute_after_leave_does_not_resurrect(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 6, 1, reason_participant_left="participant_hung_up"))
+    for kind, seq in (
+        (EventKind.PARTICIPANT_MUTE, 4),
+        (EventKind.PARTICIPANT_HOLD, 5),
+        (EventKind.PARTICIPANT_MODIFY, 3),
+        (EventKind.PARTICIPANT_SPEECH_START, 5),
+        (EventKind.PARTICIPANT_JOIN, 2),
+    ):
+        assert store.apply_event(ev(kind, seq, 1, muted=True)) == Changes.empty
+    assert present(store) == {}
+    assert store.rooms[ROOM].members[ca(1)].left_reason == "left"
+
+
+def test_leave_before_join_keeps_them_out(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 7, 2))
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 4, 2))
+    assert ca(2) not in present(store)
+
+
+def test_rejoin_with_higher_number(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 3, 1))
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 4, 1, label="alice"))
+    assert texts(changes) == [f"alice is back in {NAME}"]
+    assert changes.members_updated == ((ROOM, ca(1)),)
+    member = store.rooms[ROOM].members[ca(1)]
+    assert member.left_at is None and member.left_reason is None
+
+
+def test_poll_departure_keeps_older_callbacks_out(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 5, 2))
+    conference = store.rooms[ROOM].conference
+    alice = store.rooms[ROOM].members[ca(1)].participant
+    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}))  # bob's leave callback was lost
+    assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 2, muted=True))
+    assert ca(2) not in present(store)
+
+
+def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> None:
+    at = store.health.last_event_at
+    clock.advance(2)
+    store.apply_snapshot(Snapshot((store.rooms[ROOM].conference,), {}))
+    assert store.health.last_event_at == at and store.health.last_success_at == clock.now()
+
+
+# ---- speech ---------------------------------------------------------------------------------
+
+
+def test_speech_start_and_stop(store: Store) -> None:
+    member = store.rooms[ROOM].members[ca(1)]
+    assert member.speaking is False
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
+    assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
+    assert store.rooms[ROOM].members[ca(1)].speaking is True
+    store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 1, label="alice", muted=True))
+    assert store.rooms[ROOM].members[ca(1)].speaking is True  # other updates leave it be
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 5, 1, label="alice", muted=True))
+    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+
+
+def test_leaving_stops_speaking(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1))
+    store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 4, 1))
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+
+
+# ---- property: any delivery, then one reconcile sweep, converges --------------------------
+
+PEOPLE = 3
+OPS = ("join", "leave", "mute", "unmute", "hold", "unhold", "speak", "quiet")
+
+
+@st.composite
+def world(draw: st.DrawFn) -> tuple[list[ConferenceEvent], dict[str, tuple[bool, bool]]]:
+    """A valid callback stream for one room, in order, and the state it leaves."""
+    state: dict[int, tuple[bool, bool]] = {}
+    events = [ev(EventKind.CONFERENCE_START, 1)]
+    for _ in range(draw(st.integers(0, 25))):
+        n = draw(st.integers(1, PEOPLE))
+        op = draw(st.sampled_from(OPS))
+        seq = len(events) + 1
+        if n not in state:
+            state[n] = (False, False)
+            events.append(ev(EventKind.PARTICIPANT_JOIN, seq, n))
+            continue
+        muted, hold = state[n]
+        if op == "leave":
+            del state[n]
+            events.append(ev(EventKind.PARTICIPANT_LEAVE, seq, n, muted=muted, hold=hold))
+            continue
+        kind = {
+            "join": EventKind.PARTICIPANT_MODIFY,
+            "mute": EventKind.PARTICIPANT_MUTE,
+            "unmute": EventKind.PARTICIPANT_UNMUTE,
+            "hold": EventKind.PARTICIPANT_HOLD,
+            "unhold": EventKind.PARTICIPANT_UNHOLD,
+            "speak": EventKind.PARTICIPANT_SPEECH_START,
+            "quiet": EventKind.PARTICIPANT_SPEECH_STOP,
+        }[op]
+        muted = {"mute": True, "unmute": False}.get(op, muted)
+        hold = {"hold": True, "unhold": False}.get(op, hold)
+        state[n] = (muted, hold)
+        events.append(ev(kind, seq, n, muted=muted, hold=hold))
+    return events, {ca(n): flags for n, flags in state.items()}
+
+
+def truth_snapshot(final: dict[str, tuple[bool, bool]]) -> Snapshot:
+    conference = Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS)
+    people = tuple(
+        Participant(call_sid, ROOM, ParticipantStatus.CONNECTED, label=call_sid, muted=m, hold=h)
+        for call_sid, (m, h) in final.items()
+    )
+    return Snapshot((conference,), {ROOM: people})
+
+
+@st.composite
+def delivery(draw: st.DrawFn, *, lossy: bool):
+    events, final = draw(world())
+    copies = [event for event in events for _ in range(draw(st.integers(0 if lossy else 1, 2)))]
+    return draw(st.permutations(copies)), final
+
+
+@settings(max_examples=200, deadline=None)
+@given(delivery(lossy=True), st.booleans())
+def test_any_delivery_then_one_sweep_converges(case, polled_first: bool) -> None:
+    delivered, final = case
+    clock = FrozenClock()
+    s = Store(clock)
+    if polled_first:
+        s.apply_snapshot(Snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
+    for event in delivered:
+        clock.advance(0.1)
+        s.apply_event(event)
+    clock.advance(1)
+    s.apply_snapshot(truth_snapshot(final))
+    assert present(s) == final
+
+
+@settings(max_examples=200, deadline=None)
+@given(delivery(lossy=False))
+def test_shuffled_and_duplicated_without_loss_converges_without_a_sweep(case) -> None:
+    """Every callback carries the participant's whole state, so the highest number per caller wins."""
+    delivered, final = case
+    s = Store(FrozenClock())
+    for event in delivered:
+        s.apply_event(event)
+    assert present(s) == final
+
+
+def test_in_order_stream_matches_truth_exactly() -> None:
+    events = [
+        ev(EventKind.CONFERENCE_START, 1),
+        ev(EventKind.PARTICIPANT_JOIN, 2, 1),
+        ev(EventKind.PARTICIPANT_MUTE, 3, 1, muted=True),
+        ev(EventKind.PARTICIPANT_LEAVE, 4, 1, muted=True),
+        ev(EventKind.PARTICIPANT_JOIN, 5, 1),
+        ev(EventKind.PARTICIPANT_JOIN, 6, 2),
+        ev(EventKind.PARTICIPANT_HOLD, 7, 2, hold=True),
+    ]
+    s = Store(FrozenClock())
+    for event in reversed(events):
+        s.apply_event(dataclasses.replace(event))
+    assert present(s) == {ca(1): (False, False), ca(2): (False, True)}
