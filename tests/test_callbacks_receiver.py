@@ -14,23 +14,11 @@ from confmon.callbacks import signature
 from confmon.callbacks.receiver import CallbackReceiver
 from confmon.model import ConferenceEvent, EventKind
 from confmon.secret import Secret
+from tests.callback_vectors import CONFERENCE_MUTE_FORM
 
 TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://confmon.example.test/confmon/events"
-FORM = {
-    "AccountSid": "AC" + "a" * 32,
-    "CallSid": "CA" + "c" * 32,
-    "Coaching": "false",
-    "ConferenceSid": "CF" + "b" * 32,
-    "EndConferenceOnExit": "false",
-    "FriendlyName": "MyRoom",
-    "Hold": "false",
-    "Muted": "true",
-    "SequenceNumber": "3",
-    "StartConferenceOnEnter": "true",
-    "StatusCallbackEvent": "participant-mute",
-    "Timestamp": "Thu, 1 Jun 2017 20:48:32 +0000",
-}
+FORM = CONFERENCE_MUTE_FORM
 
 
 def signed(form: dict[str, str], url: str = PUBLIC) -> dict[str, str]:

@@ -9,6 +9,7 @@ from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from confmon.callbacks import signature
+from tests.callback_vectors import CONFERENCE_MUTE_FORM
 
 TOKEN = "12345"
 SDK_TEST_PARAMS = {
@@ -18,20 +19,7 @@ SDK_TEST_PARAMS = {
     "To": "+18005551212",
     "Caller": "+14158675309",
 }
-CONFERENCE_PARAMS = {
-    "AccountSid": "AC" + "a" * 32,
-    "CallSid": "CA" + "c" * 32,
-    "Coaching": "false",
-    "ConferenceSid": "CF" + "b" * 32,
-    "EndConferenceOnExit": "false",
-    "FriendlyName": "MyRoom",
-    "Hold": "false",
-    "Muted": "true",
-    "SequenceNumber": "3",
-    "StartConferenceOnEnter": "true",
-    "StatusCallbackEvent": "participant-mute",
-    "Timestamp": "Thu, 1 Jun 2017 20:48:32 +0000",
-}
+CONFERENCE_PARAMS = CONFERENCE_MUTE_FORM
 DUPLICATES = MultiDict(
     [("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234")]
 )

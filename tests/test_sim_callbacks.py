@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from confmon.clock import FrozenClock
 from confmon.sim.callbacks import CallbackSender, callback_params, rfc2822, sign
 from confmon.sim.world import World, WorldEvent
+from tests.callback_vectors import CONFERENCE_MUTE_FORM
 
 AC = "AC" + "0123456789abcdef" * 2
 TOKEN = "sim-auth-token-0123456789"
@@ -198,12 +199,7 @@ def test_timestamps_are_rfc_2822_as_twilio_writes_them() -> None:
 def test_signing_matches_the_published_vectors_and_the_sdk() -> None:
     worked = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675310", "Digits": "1234", "From": "+14158675310", "To": "+18005551212"}
     assert sign("12345", "https://example.com/myapp.php?foo=1&bar=2", worked) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
-    conference = {
-        "AccountSid": "AC" + "a" * 32, "CallSid": "CA" + "c" * 32, "Coaching": "false", "ConferenceSid": "CF" + "b" * 32,
-        "EndConferenceOnExit": "false", "FriendlyName": "MyRoom", "Hold": "false", "Muted": "true",
-        "SequenceNumber": "3", "StartConferenceOnEnter": "true", "StatusCallbackEvent": "participant-mute",
-        "Timestamp": "Thu, 1 Jun 2017 20:48:32 +0000",
-    }
+    conference = CONFERENCE_MUTE_FORM
     url = "https://confmon.example.com/twilio/conference-events"
     assert sign("12345", url, conference) == "pzeuIlr9nkTpybpjqv5IvakHuqc="
     assert sign("12345", url, conference) == RequestValidator("12345").compute_signature(url, conference)

@@ -48,10 +48,6 @@ class KeyedTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    @property
-    def selection_lost(self) -> bool:
-        return self._selection_lost
-
     def _reclaim_selection(self) -> bool:
         """After a lost selection, the first cursor key shows the cursor where it is, without moving."""
         if not self._selection_lost or not self.row_count:
