@@ -1,10 +1,12 @@
-"""Wiring of the sources behind a face: a client, its moderator, and (for the demo) the simulator.
+"""Wiring of the sources behind a face: a client, its moderator, the status-callback receiver when
+asked for, and (for the demo) the simulator with its signed callbacks.
 
 The UI receives a `Backend` and never builds a URL or touches HTTP itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,15 +16,24 @@ from urllib.parse import urlsplit
 from confmon.api.client import ConferenceClient
 from confmon.audit import AuditLog
 from confmon.clock import Clock
-from confmon.config import Connection, Credentials
+from confmon.callbacks.receiver import CallbackReceiver
+from confmon.config import CallbackSettings, Connection, Credentials
+from confmon.model import ConferenceEvent
 from confmon.moderation import Moderator
 from confmon.secret import Secret
 
 if TYPE_CHECKING:
+    from confmon.sim.callbacks import CallbackSender
     from confmon.sim.server import SimServer
     from confmon.sim.world import World
 
 DEMO_ACCOUNT_SID = "AC" + "d3" * 16
+# The demo's pretend public URL: its callbacks are signed for it and posted to the loopback
+# receiver, as a tunnel or proxy in front of confmon would forward them.
+DEMO_PUBLIC_URL = "https://confmon-demo.invalid/confmon/events"
+# Callbacks accepted but not yet applied; beyond this the receiver answers 503 and the next
+# reconcile sweep repairs what was refused.
+EVENT_QUEUE = 10_000
 
 
 @dataclass
@@ -33,6 +44,10 @@ class Backend:
     base_url: str
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     simulator: SimServer | None = None  # the embedded one, for the demo; tests read its world's truth
+    events: asyncio.Queue[ConferenceEvent] | None = None  # accepted status callbacks, while listening
+    callback_address: tuple[str, int] | None = None  # where the receiver listens
+    callback_error: str | None = None  # why callbacks are off although they were asked for
+    callback_sender: CallbackSender | None = None  # the demo simulator's
 
     @property
     def world(self) -> World | None:
@@ -64,16 +79,42 @@ def make_client(connection: Connection, clock: Clock | None = None) -> Conferenc
     )
 
 
-def open_backend(connection: Connection, *, audit: AuditLog, read_only: bool, clock: Clock) -> BackendFactory:
+def open_backend(
+    connection: Connection,
+    *,
+    audit: AuditLog,
+    read_only: bool,
+    clock: Clock,
+    callbacks: CallbackSettings | None = None,
+) -> BackendFactory:
     async def factory() -> Backend:
         creds = connection.credentials
         client = make_client(connection, clock)
         moderator = Moderator(
             client, audit, account_sid=creds.account_sid, capabilities=client.capabilities, read_only=read_only
         )
-        return Backend(client, moderator, creds.account_sid, connection.base_url, [client.aclose])
+        backend = Backend(client, moderator, creds.account_sid, connection.base_url, [client.aclose])
+        if callbacks is not None:
+            await _listen(backend, callbacks, creds.signing_token, clock)
+        return backend
 
     return factory
+
+
+async def _listen(backend: Backend, settings: CallbackSettings, token: Secret | None, clock: Clock) -> None:
+    """Start the receiver; if it cannot listen, say why and carry on polling (never exit for it)."""
+    if token is None:
+        backend.callback_error = "callbacks off: no auth token to check their signatures"
+        return
+    events: asyncio.Queue[ConferenceEvent] = asyncio.Queue(maxsize=EVENT_QUEUE)
+    receiver = CallbackReceiver(settings.public_url, token, events, host=settings.host, port=settings.port, clock=clock)
+    try:
+        backend.callback_address = await receiver.start()
+    except OSError as error:
+        backend.callback_error = f"callbacks off: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}"
+        return
+    backend.events = events
+    backend._closers.append(receiver.stop)
 
 
 def open_demo_backend(
@@ -86,22 +127,45 @@ def open_demo_backend(
     traffic: bool = True,
     latency: float = 0.0,
     dialect: str = "twilio2010",
+    callbacks: bool = False,
+    lossy_callbacks: bool = False,
+    auth_token: str | None = None,
 ) -> BackendFactory:
-    """Start the simulator inside the running loop (Textual's), then connect to it over loopback."""
+    """Start the simulator inside the running loop (Textual's), then connect to it over loopback.
+
+    With `callbacks` (where the dialect has them) the simulator posts signed status callbacks to a
+    receiver on a free loopback port; `lossy_callbacks` makes it reorder, repeat and lose some, as
+    Twilio's delivery may, so the reconcile sweep has something to repair. `auth_token`: the
+    simulated account's (default: a fresh random one), for tests that sign callbacks themselves."""
 
     async def factory() -> Backend:
+        from confmon.api import dialects
+        from confmon.sim.callbacks import CallbackSender
         from confmon.sim.server import SimServer
         from confmon.sim.world import World
 
-        token = secrets.token_hex(16)
+        token = auth_token or secrets.token_hex(16)
         world = World(seed, clock, DEMO_ACCOUNT_SID, target_rooms=rooms, traffic=traffic)
         server = SimServer(world, auth_token=token, latency=latency, dialect=_served_dialect(dialect))
         base_url = await server.start(port=0)
-        credentials = Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token))
+        credentials = Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token), Secret(token))
         connection = Connection(base_url, credentials, dialect)
-        backend = await open_backend(connection, audit=audit, read_only=read_only, clock=clock)()
+        listen = CallbackSettings("127.0.0.1", 0, DEMO_PUBLIC_URL)
+        wanted = callbacks and dialects.get(dialect).CAPABILITIES.has_callbacks
+        backend = await open_backend(
+            connection, audit=audit, read_only=read_only, clock=clock, callbacks=listen if wanted else None
+        )()
         backend._closers.insert(0, server.stop)
         backend.simulator = server
+        if backend.callback_address is not None:
+            host, port = backend.callback_address
+            sender = CallbackSender(
+                world, f"http://{host}:{port}/confmon/events", token, sign_url=DEMO_PUBLIC_URL, seed=seed,
+                **({"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}),
+            )
+            await sender.start()
+            backend._closers.append(sender.stop)  # closed first: stop posting before the receiver goes
+            backend.callback_sender = sender
         return backend
 
     return factory

@@ -10,12 +10,22 @@ import argparse
 import asyncio
 import math
 import secrets
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
-from confmon.config import DIALECTS, ConfigError, Connection, check_account_sid, load_profiles, resolve_connection
+from confmon.config import (
+    DIALECTS,
+    CallbackSettings,
+    ConfigError,
+    Connection,
+    callback_settings,
+    check_account_sid,
+    load_profiles,
+    resolve_connection,
+)
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
 MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
@@ -47,6 +57,9 @@ def _rooms(text: str) -> int:
     return value
 
 
+_LOSSY_HELP = "reorder, repeat and lose some status callbacks, as real delivery may"
+
+
 def build_parser() -> argparse.ArgumentParser:
     dialect = _Parser(add_help=False)
     dialect.add_argument("--dialect", choices=DIALECTS, help="API dialect (default: the profile's, else twilio2010)")
@@ -60,10 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between polls (default 2)")
     monitor.add_argument("--read-only", action="store_true", help="hide every key that changes a call")
     monitor.add_argument("--audit-log", type=Path, help="where actions are recorded (default: user data dir)")
+    monitor.add_argument(
+        "--reconcile", type=_interval, default=30.0, metavar="SECONDS",
+        help="while status callbacks arrive, seconds between the polls that repair what they missed (default 30)",
+    )
+
+    listen = _Parser(add_help=False)
+    listen.add_argument(
+        "--callbacks", metavar="HOST:PORT",
+        help="receive signed status callbacks here (e.g. 127.0.0.1:8090); needs the account's auth token",
+    )
+    listen.add_argument(
+        "--public-url", metavar="URL",
+        help="the URL the provider posts callbacks to and signs, forwarded to --callbacks by a tunnel or proxy",
+    )
 
     parser = _Parser(
         prog="confmon",
-        parents=[connection, monitor],
+        parents=[connection, monitor, listen],
         description="Monitor and moderate live conferences. Credentials come from TWILIO_ACCOUNT_SID with "
         "TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET, or a prompt; never from the command line.",
     )
@@ -74,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     demo.add_argument("--rooms", type=_rooms, default=12, help="live rooms to keep (default 12)")
+    demo.add_argument(
+        "--no-callbacks", dest="callbacks", action="store_false", help="poll only: no simulated status callbacks"
+    )
+    demo.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
     sim = commands.add_parser("sim", parents=[dialect], help="serve a simulated conference API on 127.0.0.1")
     sim.add_argument("--port", type=_port, default=8089, help="port on 127.0.0.1 (0 picks a free one)")
@@ -82,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--account-sid", default=None, help="account SID to serve (default: a fixed demo SID)")
     sim.add_argument("--auth-token", default=None, help="test token to accept (default: a random one, printed)")
     sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    sim.add_argument("--callback-url", metavar="URL", help="post signed status callbacks for every change here")
+    sim.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
     ls = commands.add_parser("ls", parents=[connection], help="print the rooms once and exit")
     ls.add_argument("--json", action="store_true", help="print JSON")
@@ -161,10 +194,46 @@ def _run_monitor(args: argparse.Namespace) -> int:
     from confmon.clock import SystemClock
 
     connection = _connection(args)
+    callbacks = _callback_settings(args, connection)
     asyncio.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
     clock = SystemClock()
-    factory = open_backend(connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock)
-    return _run_app(factory, connection.credentials.account_sid, connection.dialect, clock, args)
+    factory = open_backend(
+        connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock, callbacks=callbacks
+    )
+    return _run_app(
+        factory, connection.credentials.account_sid, connection.dialect, clock, args, callbacks=callbacks is not None
+    )
+
+
+def _callback_settings(args: argparse.Namespace, connection: Connection) -> CallbackSettings | None:
+    from confmon.api import dialects
+
+    if args.callbacks is None:
+        if args.public_url is not None:
+            raise ConfigError("--public-url needs --callbacks HOST:PORT to listen on")
+        return None
+    settings = callback_settings(args.callbacks, args.public_url)
+    capabilities = dialects.get(connection.dialect).CAPABILITIES
+    if not capabilities.has_callbacks:
+        raise ConfigError(f"{capabilities.name} sends no status callbacks confmon can check; drop --callbacks")
+    if connection.credentials.signing_token is None:
+        raise ConfigError(
+            "status callbacks are signed with the account's auth token: set TWILIO_AUTH_TOKEN too "
+            "(an API key cannot check them)"
+        )
+    _check_can_listen(settings)
+    return settings
+
+
+def _check_can_listen(settings: CallbackSettings) -> None:
+    """Tell a taken port or a wrong address now, in one line, not after the screen opened."""
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp's site does
+            probe.bind(infos[0][4])
+    except OSError as error:
+        raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {error.strerror or error}") from error
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -179,11 +248,15 @@ def _run_demo(args: argparse.Namespace) -> int:
         audit=_audit(args, clock),
         read_only=args.read_only,
         dialect=args.dialect or "twilio2010",
+        callbacks=args.callbacks,
+        lossy_callbacks=args.lossy_callbacks,
     )
-    return _run_app(factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args)
+    return _run_app(factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args, callbacks=args.callbacks)
 
 
-def _run_app(factory, account_sid: str, dialect: str, clock, args: argparse.Namespace) -> int:
+def _run_app(
+    factory, account_sid: str, dialect: str, clock, args: argparse.Namespace, *, callbacks: bool
+) -> int:
     from confmon.api import dialects
     from confmon.ui.app import ConfmonApp
 
@@ -194,6 +267,8 @@ def _run_app(factory, account_sid: str, dialect: str, clock, args: argparse.Name
         clock=clock,
         interval=args.interval,
         read_only=args.read_only,
+        callbacks=callbacks,
+        reconcile_interval=args.reconcile,
     )
     app.run()
     return app.return_code or 0
@@ -247,5 +322,7 @@ def _run_sim(args: argparse.Namespace) -> int:
         auth_token=token,
         latency=args.latency,
         dialect=args.dialect or "twilio2010",
+        callback_url=args.callback_url,
+        lossy_callbacks=args.lossy_callbacks,
     )
 

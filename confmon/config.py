@@ -48,6 +48,9 @@ class Credentials:
     account_sid: str
     username: str
     password: Secret
+    # What Twilio signs status callbacks with: the account's auth token, also when the API is
+    # reached with an API key. None: not known, so callbacks cannot be checked.
+    signing_token: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,8 @@ def credentials_from_env(
             raise ConfigError(f"set both {p.api_key_env} and {p.api_secret_env}, or neither")
         if not _API_KEY_SID.fullmatch(api_key):
             raise ConfigError("the API key must be SK followed by 32 hex digits")
-        return Credentials(sid, api_key, Secret(api_secret))
+        token = env.get(p.auth_token_env, "") if p.auth_token_env else ""
+        return Credentials(sid, api_key, Secret(api_secret), Secret(token) if token else None)
 
     token = env.get(p.auth_token_env, "")
     if not token:
@@ -232,4 +236,34 @@ def credentials_from_env(
         token = prompt(f"Auth token for {sid[:6]}…{sid[-4:]}: ").strip()
         if not token:
             raise ConfigError("no auth token given")
-    return Credentials(sid, sid, Secret(token))
+    return Credentials(sid, sid, Secret(token), Secret(token))
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """Where the status-callback receiver listens, and the public URL the provider posts to (and
+    signs): a tunnel or proxy forwards that URL to host:port."""
+
+    host: str
+    port: int
+    public_url: str
+
+
+def callback_settings(listen: str, public_url: str | None) -> CallbackSettings:
+    """From `--callbacks HOST:PORT` and `--public-url URL`; without a public URL, the listening one."""
+    host, sep, port_text = listen.rpartition(":")
+    host = host.strip("[]")  # [::1]:8090
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise ConfigError(f"--callbacks wants HOST:PORT, like 127.0.0.1:8090, not {listen!r}")
+    port = int(port_text)
+    if public_url is None:
+        if port == 0:
+            raise ConfigError("--callbacks on port 0 needs --public-url: the provider must know where to post")
+        shown = f"[{host}]" if ":" in host else host
+        public_url = f"http://{shown}:{port}/"
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--public-url must be an absolute http(s) URL, not {public_url!r}")
+    if parts.username or parts.password:
+        raise ConfigError("--public-url must not carry a user name or password")
+    return CallbackSettings(host, port, public_url)

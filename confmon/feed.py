@@ -1,8 +1,10 @@
-"""Runs the client into the store: one sweep at a time, forever, whatever the network does.
+"""Runs the sources into the store, forever, whatever the network does.
 
-A failed sweep, or one that outlasts its own deadline, becomes a health error in the store (the
-data stays on screen), and the next one waits longer, up to `max_backoff`. Only cancellation
-stops the loop.
+`Poller` sweeps the API one sweep at a time. A failed sweep, or one that outlasts its own deadline,
+becomes a health error in the store (the data stays on screen), and the next one waits longer, up
+to `max_backoff`. While status callbacks are live it only reconciles, at `reconcile_interval`.
+
+`EventFeed` applies the callbacks the receiver accepted. Only cancellation stops either loop.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Protocol
 
 from confmon.api.errors import ApiError, RateLimited
 from confmon.clock import Clock
-from confmon.model import Snapshot
+from confmon.model import ConferenceEvent, Snapshot
 from confmon.sanitize import display_text
 from confmon.store import Changes, Store, internal_error
 
@@ -49,11 +51,13 @@ class Poller:
         on_changes: Callable[[Changes], None],
         max_backoff: float = 30.0,
         sweep_deadline: float | None = None,
+        reconcile_interval: float | None = None,
     ) -> None:
         self._client = client
         self._store = store
         self._clock = clock
         self._interval = interval
+        self.reconcile_interval = reconcile_interval
         self._max_backoff = max(max_backoff, interval)
         # Each call has its own deadline, but a sweep of 1,000 rooms is a hundred rounds of calls:
         # against a server that trickles, it could run for half an hour with nothing on screen.
@@ -62,6 +66,10 @@ class Poller:
         self._priority: tuple[str, ...] = ()
         self._wake = asyncio.Event()
         self._retry_after = 0.0
+
+    @property
+    def priority(self) -> tuple[str, ...]:
+        return self._priority
 
     def set_priority(self, sids: Iterable[str]) -> None:
         """Rooms the operator is looking at, most important first: the client fetches them first."""
@@ -72,11 +80,24 @@ class Poller:
         self._wake.set()
 
     @property
+    def reconciling(self) -> bool:
+        """Whether callbacks are live (one applied within the reconcile interval), so a sweep only
+        repairs what a lost callback missed. A quiet or broken callback channel means polling again."""
+        last = self._store.health.last_event_at
+        window = self.reconcile_interval
+        return window is not None and last is not None and self._clock.now() - last < window
+
+    @property
+    def interval(self) -> float:
+        """Seconds between sweeps now: the reconcile interval while callbacks are live."""
+        return self.reconcile_interval if self.reconciling and self.reconcile_interval else self._interval
+
+    @property
     def next_delay(self) -> float:
         """Seconds to wait after the sweep that just ended: the interval, doubled per consecutive failure."""
         failures = self._store.health.failures
         if not failures:
-            return self._interval
+            return self.interval
         backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
         return max(backoff, self._retry_after)
 
@@ -106,18 +127,8 @@ class Poller:
         undelivered = Changes.empty
         while True:
             changes = undelivered | await self.poll_once()
-            undelivered = self._deliver(changes)
+            undelivered = _deliver(self._on_changes, changes, self._store.record_error)
             await self._wait(self.next_delay)
-
-    def _deliver(self, changes: Changes) -> Changes:
-        """Hand changes to the face; what it failed to take is returned, to go out with the next batch."""
-        if not changes:
-            return Changes.empty
-        try:
-            self._on_changes(changes)
-        except Exception as error:
-            return changes | self._store.record_error(_shown(internal_error(error)))
-        return Changes.empty
 
     async def _wait(self, delay: float) -> None:
         # Not wait_for: on Python 3.11 it can swallow a cancellation that races the wake-up,
@@ -128,3 +139,49 @@ class Poller:
         except TimeoutError:
             pass
         self._wake.clear()
+
+
+class EventFeed:
+    """Applies accepted status callbacks to the store. Whatever queued up while the loop was busy
+    goes in as one batch and out as one Changes, so a burst costs one repaint, not one per event."""
+
+    def __init__(
+        self,
+        events: asyncio.Queue[ConferenceEvent],
+        store: Store,
+        *,
+        on_changes: Callable[[Changes], None],
+        batch: int = 500,
+    ) -> None:
+        self._events = events
+        self._store = store
+        self._on_changes = on_changes
+        self._batch = batch  # most events per pass, so a flood still lets the screen draw in between
+
+    async def run(self) -> None:
+        undelivered = Changes.empty
+        while True:
+            batch = [undelivered, self._apply(await self._events.get())]
+            while len(batch) <= self._batch and not self._events.empty():
+                batch.append(self._apply(self._events.get_nowait()))
+            undelivered = _deliver(self._on_changes, Changes.join(batch), self._store.report_error)
+            await asyncio.sleep(0)  # let the frame that shows this batch be drawn before the next
+
+    def _apply(self, event: ConferenceEvent) -> Changes:
+        try:
+            return self._store.apply_event(event)
+        except Exception as error:  # one odd event must not stop the others (nor slow the poll)
+            return self._store.report_error(_shown(f"callback not applied: {internal_error(error)}"))
+
+
+def _deliver(
+    on_changes: Callable[[Changes], None], changes: Changes, report: Callable[[str], Changes]
+) -> Changes:
+    """Hand changes to the face; what it failed to take is returned, to go out with the next batch."""
+    if not changes:
+        return Changes.empty
+    try:
+        on_changes(changes)
+    except Exception as error:
+        return changes | report(_shown(internal_error(error)))
+    return Changes.empty

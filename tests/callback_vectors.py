@@ -15,3 +15,6 @@ CONFERENCE_MUTE_FORM = {
     "StatusCallbackEvent": "participant-mute",
     "Timestamp": "Thu, 1 Jun 2017 20:48:32 +0000",
 }
+
+# When that callback was sent: a receiver checking freshness needs its clock there.
+CONFERENCE_MUTE_SENT_AT = 1_496_350_112.0  # 2017-06-01 20:48:32 UTC

@@ -14,11 +14,19 @@ from confmon.callbacks import signature
 from confmon.callbacks.receiver import CallbackReceiver
 from confmon.model import ConferenceEvent, EventKind
 from confmon.secret import Secret
-from tests.callback_vectors import CONFERENCE_MUTE_FORM
+from confmon.clock import FrozenClock
+from tests.callback_vectors import CONFERENCE_MUTE_FORM, CONFERENCE_MUTE_SENT_AT
 
 TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://confmon.example.test/confmon/events"
 FORM = CONFERENCE_MUTE_FORM
+
+STALE = {**FORM, "Timestamp": "Thu, 1 Jun 2017 20:40:00 +0000"}  # 8.5 minutes before the clock below
+FUTURE = {**FORM, "Timestamp": "Thu, 1 Jun 2017 21:00:00 +0000"}
+
+
+def sent_time() -> FrozenClock:
+    return FrozenClock(CONFERENCE_MUTE_SENT_AT + 2)  # delivered two seconds after it happened
 
 
 def signed(form: dict[str, str], url: str = PUBLIC) -> dict[str, str]:
@@ -34,7 +42,7 @@ class Running:
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
     queue: asyncio.Queue[ConferenceEvent] = asyncio.Queue()
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, max_body=4096, body_deadline=0.3)
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, max_body=4096, body_deadline=0.3, clock=sent_time())
     host, port = await receiver.start()
     try:
         yield Running(receiver, queue, host, port)
@@ -77,7 +85,7 @@ async def test_a_signature_for_the_default_port_form_is_accepted(running: Runnin
 
 async def test_a_callback_function_gets_the_event() -> None:
     seen: list[ConferenceEvent] = []
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), seen.append)
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), seen.append, clock=sent_time())
     host, port = await receiver.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -112,9 +120,12 @@ async def test_a_callback_function_gets_the_event() -> None:
         ('{"a": 1}', {"X-Twilio-Signature": "x", "Content-Type": "application/json"}, 400),
         # Oversized, whatever its signature.
         ("a=" + "x" * 5000, {"X-Twilio-Signature": "x"}, 413),
+        # Rightly signed, but replayed long after it happened, or dated in the future.
+        (urlencode(STALE), signed(STALE), 403),
+        (urlencode(FUTURE), signed(FUTURE), 403),
     ],
     ids=["unsigned", "empty-sig", "garbage-sig", "wrong-token", "local-url", "tampered", "spoofed-host",
-         "unknown-kind", "missing-field", "bad-utf8", "not-urlencoded", "json", "oversized"],
+         "unknown-kind", "missing-field", "bad-utf8", "not-urlencoded", "json", "oversized", "replayed", "future"],
 )
 async def test_refusals_change_nothing(
     running: Running, http: aiohttp.ClientSession, body: str | bytes, headers: dict[str, str], status: int
@@ -162,7 +173,7 @@ async def test_a_trickling_body_is_408(running: Running) -> None:
 
 async def test_a_full_queue_refuses_instead_of_dropping_silently(http: aiohttp.ClientSession) -> None:
     queue: asyncio.Queue[ConferenceEvent] = asyncio.Queue(maxsize=1)
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue)
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, clock=sent_time())
     host, port = await receiver.start()
     try:
         url = f"http://{host}:{port}/confmon/events"
@@ -180,7 +191,7 @@ async def test_the_token_never_shows(caplog: pytest.LogCaptureFixture, running: 
 
 
 async def test_stop_closes_the_port() -> None:
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), asyncio.Queue())
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), asyncio.Queue(), clock=sent_time())
     host, port = await receiver.start()
     await receiver.stop()
     await receiver.stop()  # idempotent

@@ -18,21 +18,35 @@ from confmon.ui.app import ConfmonApp
 SIZE = (160, 45)
 
 
+DEMO_TOKEN = "0123456789abcdef0123456789abcdef"  # the simulated account's, to sign callbacks by hand
+
+
 def make_app(
-    audit_path: Path, *, read_only: bool = False, rooms: int = 8, seed: int = 3, dialect: str = "twilio2010"
+    audit_path: Path,
+    *,
+    read_only: bool = False,
+    rooms: int = 8,
+    seed: int = 3,
+    dialect: str = "twilio2010",
+    callbacks: bool = False,
+    interval: float = 0.25,
+    reconcile_interval: float = 30.0,
 ) -> ConfmonApp:
     clock = FrozenClock()
     audit = AuditLog(audit_path, clock=clock)
     factory = open_demo_backend(
-        seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False, dialect=dialect
+        seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False, dialect=dialect,
+        callbacks=callbacks, auth_token=DEMO_TOKEN,
     )
     return ConfmonApp(
         factory,
         account_label=DEMO_ACCOUNT_SID,
         capabilities=dialects.get(dialect).CAPABILITIES,
         clock=clock,
-        interval=0.25,
+        interval=interval,
         read_only=read_only,
+        callbacks=callbacks,
+        reconcile_interval=reconcile_interval,
     )
 
 

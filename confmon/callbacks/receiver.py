@@ -1,7 +1,10 @@
 """The status-callback receiver: an aiohttp.web app run as tasks inside the app's own loop.
 
-Every refusal (403 unsigned or wrongly signed, 413 too big, 400 not a callback form, 408 too slow)
-happens before the event is handed over, so a refused request changes nothing.
+Every refusal (403 unsigned, wrongly signed or stale, 413 too big, 400 not a callback form, 408 too
+slow) happens before the event is handed over, so a refused request changes nothing.
+
+A signature has no time or nonce in it: a captured request stays valid forever. The signed
+Timestamp is what makes a replay visible, so an event from outside `max_age` of now is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from multidict import MultiDict
 
 from confmon.callbacks import signature
 from confmon.callbacks.events import FormError, parse_event
+from confmon.clock import Clock, SystemClock
 from confmon.model import ConferenceEvent
 from confmon.secret import Secret
 
@@ -26,6 +30,7 @@ MAX_BODY = 16 * 1024  # a conference callback is well under 2 KiB
 MAX_FIELDS = 100  # Twilio sends about 20
 BODY_DEADLINE = 5.0  # seconds; Twilio itself gives up at 15 s
 KEEPALIVE = 10.0  # seconds an idle connection may stay open (aiohttp's default is an hour)
+MAX_AGE = 300.0  # seconds; Twilio gives up delivering after 15 s, the rest is for clock skew
 
 Sink = Callable[[ConferenceEvent], None] | asyncio.Queue[ConferenceEvent]
 
@@ -51,6 +56,8 @@ class CallbackReceiver:
         port: int = 0,
         max_body: int = MAX_BODY,
         body_deadline: float = BODY_DEADLINE,
+        clock: Clock | None = None,
+        max_age: float = MAX_AGE,
     ) -> None:
         parts = urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -65,6 +72,8 @@ class CallbackReceiver:
         self._port = port
         self._max_body = max_body
         self._deadline = body_deadline
+        self._clock = clock or SystemClock()
+        self._max_age = max_age
         self._runner: web.AppRunner | None = None
 
     def __repr__(self) -> str:
@@ -135,6 +144,8 @@ class CallbackReceiver:
             event = parse_event(form)
         except FormError as error:
             return _refuse(400, f"signed callback is not a conference event: {error}")
+        if abs(self._clock.now() - event.timestamp.timestamp()) > self._max_age:
+            return _refuse(403, "callback timestamp too far from now (a replay?)")
         try:
             if isinstance(self._on_event, asyncio.Queue):
                 self._on_event.put_nowait(event)

@@ -13,12 +13,14 @@ import ipaddress
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from confmon.clock import SystemClock
 from confmon.secret import Secret
 from confmon.sim import dialects
+from confmon.sim.callbacks import CallbackSender
 from confmon.sim.dialects.base import Keys
 from confmon.sim.errors import ApiError
 from confmon.sim.faults import Delay, Failure, Faults, Truncate
@@ -159,6 +161,8 @@ def run_standalone(
     auth_token: str,
     latency: float = 0.0,
     dialect: str = "twilio2010",
+    callback_url: str | None = None,
+    lossy_callbacks: bool = False,
     print_fn: Callable[[str], None] = print,
 ) -> int:
     """`confmon sim`: serve a live simulated account until Ctrl-C; returns the exit status.
@@ -167,6 +171,7 @@ def run_standalone(
     any other host is refused (status 2), as is an unknown dialect. Failing to listen is status 1.
     Errors go to stderr. The base URL line names the dialect and its prefix, e.g.
     "base URL http://127.0.0.1:8089 (RestComm 2012-04-24 under /restcomm/2012-04-24)".
+    With `callback_url`, every change is also posted there as a status callback signed with the token.
     """
     if dialect not in DIALECTS:
         _complain(f"confmon: unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
@@ -175,6 +180,9 @@ def run_standalone(
         _complain(f"confmon: refusing to listen on {host!r}: the simulator serves loopback only (127.0.0.1, ::1)")
         return 2
     address = host[1:-1] if host.startswith("[") and host.endswith("]") else host  # [::1] as in a URL
+    if callback_url is not None and urlsplit(callback_url).scheme not in ("http", "https"):
+        _complain(f"confmon: --callback-url must be an http(s) URL, not {callback_url!r}")
+        return 2
 
     async def serve() -> None:
         world = World(seed, SystemClock(), account_sid, target_rooms=rooms)
@@ -186,14 +194,23 @@ def run_standalone(
         except (OverflowError, ValueError) as error:  # a port outside 0-65535
             raise _CannotListen(str(error)) from error
         label, prefix = server.dialect.label, server.prefix
+        sender = None
+        if callback_url is not None:
+            lossy = {"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}
+            sender = CallbackSender(world, callback_url, auth_token, seed=seed, **lossy)
+            await sender.start()
         try:
             print_fn(f"Simulated {label} API, seed {seed}, {rooms} rooms; Ctrl-C to stop.")
             print_fn(f"  base URL     {base_url} ({label} under {prefix})")
             print_fn(f"  account SID  {account_sid}")
             # Telnyx takes the token as a bearer API key; the others as the Basic password.
             print_fn(f"  {'API key' if dialect == 'telnyx' else 'auth token':<12} {auth_token}")
+            if sender is not None:
+                print_fn(f"  callbacks    {sender.url}" + (" (reordered, repeated, lost)" if lossy_callbacks else ""))
             await asyncio.Event().wait()
         finally:
+            if sender is not None:
+                await sender.stop()
             await server.stop()
 
     try:

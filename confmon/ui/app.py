@@ -1,11 +1,12 @@
 """ConfmonApp: wiring of the panes, the keys and the sources. No I/O of its own.
 
-Data flows one way: the poller (and the moderator) produce Changes through the store; `_apply`
-coalesces them and at most one repaint per frame turns the store into rows.
+Data flows one way: the poller, the status callbacks and the moderator produce Changes through
+the store; `_apply` coalesces them and at most one repaint per frame turns the store into rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterable
 
@@ -20,13 +21,13 @@ from textual.worker import Worker, WorkerState
 
 from confmon.backend import Backend, BackendFactory
 from confmon.clock import Clock, SystemClock
-from confmon.feed import Poller
-from confmon.model import Action, Capabilities, OutcomeStatus, Target
+from confmon.feed import EventFeed, Poller
+from confmon.model import Action, Capabilities, ConferenceEvent, OutcomeStatus, Target
 from confmon.moderation import action_allowed
 from confmon.store import Changes, LogEntry, Room, Store
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
-from confmon.ui.status import StatusBar
+from confmon.ui.status import FeedMode, StatusBar
 
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
@@ -66,7 +67,11 @@ class ConfmonApp(App[None]):
         clock: Clock | None = None,
         interval: float = 2.0,
         read_only: bool = False,
+        callbacks: bool = False,
+        reconcile_interval: float = 30.0,
     ) -> None:
+        """`callbacks`: the backend is to receive status callbacks; while they arrive, polling is a
+        reconcile sweep every `reconcile_interval` seconds instead of every `interval`."""
         super().__init__()
         self.clock = clock or SystemClock()
         self.store = Store(self.clock)
@@ -74,6 +79,8 @@ class ConfmonApp(App[None]):
         self.capabilities = capabilities or Capabilities()
         self.account_label = account_label
         self.interval = interval
+        self.reconcile_interval = reconcile_interval
+        self.callbacks = callbacks and self.capabilities.has_callbacks
         self.backend: Backend | None = None
         self.poller: Poller | None = None
         self.name_filter = ""
@@ -81,6 +88,7 @@ class ConfmonApp(App[None]):
         self._unflushed = Changes.empty
         self._flush_scheduled = False
         self._note = ""
+        self._was_reconciling = False
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -88,7 +96,7 @@ class ConfmonApp(App[None]):
         # Kept by reference: App.query_one searches the active screen, which is a modal while a
         # dialog is open, and the panes must keep updating underneath it.
         self.rooms = RoomsTable(self.capabilities, id="rooms")
-        self.participants = ParticipantsTable(self.capabilities, id="participants")
+        self.participants = ParticipantsTable(self.capabilities, speaking=self.callbacks, id="participants")
         self.event_log = EventLog(id="events")
         self.status_bar = StatusBar(id="status")
         self.filter_bar = FilterBar()
@@ -115,12 +123,26 @@ class ConfmonApp(App[None]):
 
     @work(group="feed", exclusive=True, exit_on_error=False)
     async def _run_feed(self) -> None:
-        self.backend = await self._open_backend()
+        self.backend = backend = await self._open_backend()
         self.poller = Poller(
-            self.backend.client, self.store, self.clock, interval=self.interval, on_changes=self._apply
+            backend.client,
+            self.store,
+            self.clock,
+            interval=self.interval,
+            on_changes=self._apply,
+            reconcile_interval=self.reconcile_interval if backend.events is not None else None,
         )
+        if backend.events is not None:
+            self._run_events(backend.events)
+        if backend.callback_error:
+            self._note = backend.callback_error
+            self._show_log([LogEntry(self.clock.now(), "error", backend.callback_error)])
         self._schedule_flush()
         await self.poller.run()
+
+    @work(group="callbacks", exclusive=True, exit_on_error=False)
+    async def _run_events(self, events: asyncio.Queue[ConferenceEvent]) -> None:
+        await EventFeed(events, self.store, on_changes=self._apply).run()
 
     async def on_unmount(self) -> None:
         if self.backend is not None:
@@ -140,6 +162,12 @@ class ConfmonApp(App[None]):
         try:
             self._apply(self.store.expire())
             self._schedule_flush()
+            poller = self.poller
+            if poller is not None:
+                reconciling = poller.reconciling
+                if self._was_reconciling and not reconciling:
+                    poller.refresh_now()  # callbacks went quiet: poll now, not at the end of a slow wait
+                self._was_reconciling = reconciling
         except Exception as error:  # noqa: BLE001 - shown, not swallowed
             self._note = f"tick failed: {error}"
 
@@ -198,6 +226,15 @@ class ConfmonApp(App[None]):
             now=self.clock.now(),
             read_only=self.read_only,
             note=self._note,
+            mode=self._feed_mode(),
+        )
+
+    def _feed_mode(self) -> FeedMode:
+        poller, backend = self.poller, self.backend
+        if poller is None or backend is None:
+            return FeedMode(poll_interval=self.interval)
+        return FeedMode(
+            callbacks=backend.events is not None, reconciling=poller.reconciling, poll_interval=poller.interval
         )
 
     def _tell_priority(self) -> None:
@@ -207,7 +244,10 @@ class ConfmonApp(App[None]):
         first = int(table.scroll_y)
         keys = [row.key.value for row in table.ordered_rows[first : first + _PRIORITY_ROWS]]
         selected = table.highlighted_key
+        first_time = not self.poller.priority and bool(keys)
         self.poller.set_priority([selected, *keys] if selected else keys)
+        if first_time:  # the first sweep could not know what is on screen: fetch its recordings now
+            self.poller.refresh_now()
 
     @on(DataTable.RowHighlighted, "#rooms")
     def _room_highlighted(self) -> None:

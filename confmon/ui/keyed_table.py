@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 @dataclass(frozen=True, slots=True)
 class Row:
     cells: tuple[str, ...]
-    style: str = ""  # one style for the whole row: "dim" for the departed, "" for the rest
+    style: str = ""  # one style for the whole row: "dim" for the departed, "bold" for who is talking
 
 
 class KeyedTable(DataTable):

@@ -124,6 +124,7 @@ _NAME_WIDTH = 26
 class ParticipantsTable(KeyedTable):
     COLUMNS = (
         ("name", "Participant", _NAME_WIDTH),
+        ("talk", "Talk", 4),
         ("status", "Status", 10),
         ("muted", "Muted", 5),
         ("hold", "Hold", 4),
@@ -132,8 +133,11 @@ class ParticipantsTable(KeyedTable):
         ("time", "In room", 7),
     )
 
-    def __init__(self, capabilities: Capabilities, **kwargs) -> None:
+    def __init__(self, capabilities: Capabilities, *, speaking: bool = False, **kwargs) -> None:
+        """`speaking`: status callbacks are on, the only source that tells who is talking."""
         hidden = set()
+        if not speaking:
+            hidden.add("talk")
         if not capabilities.can_hold:
             hidden.add("hold")
         if not capabilities.has_coaching:
@@ -159,6 +163,7 @@ class ParticipantsTable(KeyedTable):
             rows[call_sid] = self.row(
                 {
                     "name": p.label or fmt.short_id(p.call_sid, _NAME_WIDTH),
+                    "talk": _TALKING if member.speaking else "",
                     "status": status,
                     "muted": fmt.flag(p.muted),
                     "hold": fmt.flag(p.hold),
@@ -166,9 +171,12 @@ class ParticipantsTable(KeyedTable):
                     "eoe": fmt.flag(p.end_conference_on_exit),
                     "time": fmt.duration((member.left_at or now) - _joined(member)),
                 },
-                style="dim" if member.left_at is not None else "",
+                style="dim" if member.left_at is not None else "bold" if member.speaking else "",
             )
         return self.sync(rows)
+
+
+_TALKING = "◀))"
 
 
 def _joined(member: Member) -> float:

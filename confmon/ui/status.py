@@ -1,12 +1,24 @@
-"""The status bar: whose account, which host, how old the data is, and what last went wrong."""
+"""The status bar: whose account, which host, where the data came from, how old it is, and what
+last went wrong."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Static
 
 from confmon.store import FeedHealth
 from confmon.ui import format as fmt
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMode:
+    """How the data is being kept fresh."""
+
+    callbacks: bool = False  # the receiver is listening
+    reconciling: bool = False  # callbacks are live, so polling is only a slow reconcile sweep
+    poll_interval: float = 2.0  # seconds between sweeps now
 
 
 class StatusBar(Static):
@@ -20,19 +32,42 @@ class StatusBar(Static):
         now: float,
         read_only: bool,
         note: str = "",
+        mode: FeedMode = FeedMode(),
     ) -> None:
         parts: list[tuple[str, str] | str] = [
             (f" {account} ", "bold"), "@ ", (host or "connecting…", ""), (f" ({dialect})", "dim")
         ]
         if read_only:
             parts += ["  ", (" READ-ONLY ", "reverse yellow")]
-        if health is None or health.last_success_at is None:
-            parts += ["  ", ("waiting for first poll", "italic")]
-        else:
-            parts += ["  data ", (fmt.ago(now - health.last_success_at), "bold"), f" · poll {fmt.latency(health.last_latency)}"]
+        parts += _freshness(health, now, mode)
         if health is not None and health.last_error:
             since = fmt.duration(now - health.error_since) if health.error_since is not None else "?"
             parts += ["  ", (f"⚠ {health.last_error} (failing for {since}, {health.failures}×)", "bold red")]
         if note:
             parts += ["  ", (note, "yellow")]
         self.update(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+
+
+def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[tuple[str, str] | str]:
+    """Where the newest data came from and when: 'data 2s ago via callback · reconciled 14s ago,
+    every 30s'; via poll, with why it is polling when callbacks were asked for."""
+    polled = health.last_success_at if health else None
+    heard = health.last_event_at if health else None
+    if polled is None and heard is None:
+        return ["  ", ("waiting for first poll", "italic")]
+    by_callback = heard is not None and (polled is None or heard >= polled)
+    newest = heard if by_callback else polled
+    parts: list[tuple[str, str] | str] = [
+        "  data ", (fmt.ago(now - newest), "bold"), " via ", ("callback" if by_callback else "poll", "bold")
+    ]
+    every = fmt.duration(mode.poll_interval)
+    if mode.reconciling and by_callback:
+        parts += [f" · reconciled {fmt.ago(None if polled is None else now - polled)}, every {every}"]
+    elif mode.reconciling:
+        parts += [f" (reconcile, every {every}) · last callback {fmt.ago(None if heard is None else now - heard)}"]
+    elif mode.callbacks:
+        quiet = "no callbacks yet" if heard is None else f"callbacks quiet {fmt.duration(now - heard)}"
+        parts += [" · ", (quiet, "yellow"), f", polling every {every}"]
+    if health is not None and health.last_latency is not None:
+        parts += [f" · sweep {fmt.latency(health.last_latency)}"]
+    return parts

@@ -13,7 +13,9 @@ from confmon.model import Capabilities
 
 DIALECT = Twilio2010(
     name="telnyx",
-    capabilities=Capabilities(name="Telnyx TeXML", has_labels=False),
+    # Telnyx signs its webhooks with ed25519 (telnyx-signature-ed25519), not X-Twilio-Signature:
+    # the receiver cannot check them, so callbacks are off for it.
+    capabilities=Capabilities(name="Telnyx TeXML", has_labels=False, has_callbacks=False),
     root="/v2/texml",
     suffix="",
     ids=OpaqueIds(),

@@ -1,0 +1,205 @@
+"""Status callbacks in the running app: the simulator's signed callbacks reach the screen without a
+poll, refused ones change nothing, and the status bar says where the data came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from confmon.backend import DEMO_PUBLIC_URL
+from confmon.model import Snapshot
+from confmon.sim.callbacks import rfc2822, sign
+from confmon.ui.app import ConfmonApp
+from tests.ui_harness import DEMO_TOKEN, SIZE, make_app, wait_loaded, wait_until
+
+LATE = 10_000  # a SequenceNumber above anything the frozen world numbers during a test
+
+
+def cell(app: ConfmonApp, call_sid: str, column: str) -> str:
+    return app.participants.get_cell(call_sid, column).plain
+
+
+def status(app: ConfmonApp) -> str:
+    return str(app.status_bar.render())
+
+
+def count_sweeps(app: ConfmonApp) -> list[Snapshot]:
+    """Every sweep the app makes from now on."""
+    client = app.backend.client
+    sweep: Callable = client.sweep
+    made: list[Snapshot] = []
+
+    async def counted(**kw) -> Snapshot:
+        made.append(snapshot := await sweep(**kw))
+        return snapshot
+
+    client.sweep = counted
+    return made
+
+
+def focus_participant(app: ConfmonApp) -> tuple[str, str]:
+    """The selected room and a present participant in it, not muted."""
+    room = app.selected_room
+    assert room is not None
+    call_sid = next(sid for sid, m in room.members.items() if not m.participant.muted)
+    return room.conference.sid, call_sid
+
+
+def form(app: ConfmonApp, conference_sid: str, call_sid: str, kind: str, seq: int, **overrides: str) -> dict[str, str]:
+    world = app.backend.world
+    participant = world.participant(conference_sid, call_sid)
+    fields = {
+        "AccountSid": world.account_sid,
+        "ConferenceSid": conference_sid,
+        "FriendlyName": world.conference(conference_sid).friendly_name,
+        "SequenceNumber": str(seq),
+        "Timestamp": rfc2822(app.clock.now()),
+        "StatusCallbackEvent": kind,
+        "CallSid": call_sid,
+        "Muted": str(participant.muted).lower(),
+        "Hold": str(participant.hold).lower(),
+        "Coaching": "false",
+        "EndConferenceOnExit": "false",
+        "StartConferenceOnEnter": "true",
+    }
+    return fields | overrides
+
+
+async def post(app: ConfmonApp, fields: dict[str, str], *, token: str | None = DEMO_TOKEN, body: str | None = None) -> int:
+    host, port = app.backend.callback_address
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if token is not None:
+        headers["X-Twilio-Signature"] = sign(token, DEMO_PUBLIC_URL, fields)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"http://{host}:{port}/confmon/events", data=body or urlencode(fields), headers=headers) as r:
+            return r.status
+
+
+async def test_a_mute_in_the_simulator_shows_with_no_poll_in_between(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=3600)  # the first poll is the only one
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        sweeps = count_sweeps(app)
+        conference_sid, call_sid = focus_participant(app)
+        assert cell(app, call_sid, "muted") == "·"
+
+        app.backend.world.update_participant(conference_sid, call_sid, muted=True)  # someone else's doing
+
+        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
+        assert app.store.rooms[conference_sid].members[call_sid].participant.muted
+        assert sweeps == []
+        assert "via callback" in status(app)
+
+
+async def test_a_leave_and_a_room_end_arrive_by_callback(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        sweeps = count_sweeps(app)
+        conference_sid, call_sid = focus_participant(app)
+        world = app.backend.world
+
+        world.remove_participant(conference_sid, call_sid, reason="kicked")
+        await wait_until(pilot, lambda: app.store.rooms[conference_sid].members[call_sid].left_at is not None)
+        assert cell(app, call_sid, "status") == "kicked"  # greyed, with why
+
+        world.end_conference(conference_sid)
+        await wait_until(pilot, lambda: app.store.rooms[conference_sid].ended_at is not None)
+        assert app.rooms.get_cell(conference_sid, "status").plain == "ended"
+        assert sweeps == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    ["unsigned", "wrong-token", "tampered", "stale", "oversized", "malformed"],
+)
+async def test_refused_callbacks_change_nothing(tmp_path, refusal: str) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conference_sid, call_sid = focus_participant(app)
+        mute = form(app, conference_sid, call_sid, "participant-mute", LATE, Muted="true")
+        expected, kwargs = {
+            "unsigned": (403, {"token": None}),
+            "wrong-token": (403, {"token": "f" * 32}),
+            "tampered": (403, {"body": urlencode({**mute, "CallSid": "CA" + "0" * 32})}),
+            "stale": (403, {}),
+            "oversized": (413, {"body": urlencode(mute) + "&Pad=" + "x" * 20_000}),
+            "malformed": (400, {"body": "%%%not a form"}),
+        }[refusal]
+        if refusal == "stale":  # rightly signed, but from ten minutes ago: a replay
+            mute["Timestamp"] = rfc2822(app.clock.now() - 600)
+        before = dict(app.store.rooms[conference_sid].members)
+
+        assert await post(app, mute, **kwargs) == expected
+        await pilot.pause(0.1)
+
+        assert dict(app.store.rooms[conference_sid].members) == before
+        assert app.store.health.last_event_at is None
+        assert cell(app, call_sid, "muted") == "·"
+        # The same callback, rightly signed, goes through: the refusal was about the request.
+        mute["Timestamp"] = rfc2822(app.clock.now())
+        assert await post(app, mute) == 204
+        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
+
+
+async def test_who_is_talking_is_marked(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conference_sid, call_sid = focus_participant(app)
+        assert cell(app, call_sid, "talk") == ""
+
+        assert await post(app, form(app, conference_sid, call_sid, "participant-speech-start", LATE)) == 204
+        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "◀))")
+        assert app.participants.get_cell(call_sid, "name").style == "bold"
+
+        assert await post(app, form(app, conference_sid, call_sid, "participant-speech-stop", LATE + 1)) == 204
+        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "")
+
+
+async def test_live_callbacks_turn_polling_into_a_slow_reconcile(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=0.25, reconcile_interval=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert "no callbacks yet, polling every 0s" in status(app)
+        assert app.poller.interval == 0.25
+        conference_sid, call_sid = focus_participant(app)
+
+        app.backend.world.update_participant(conference_sid, call_sid, hold=True)
+        await wait_until(pilot, lambda: app.poller.reconciling)
+        assert app.poller.interval == 30
+        await wait_until(pilot, lambda: "via callback · reconciled" in status(app) and "every 30s" in status(app))
+
+        app.clock.advance(31)  # the callbacks went quiet: polling again, at once
+        await wait_until(pilot, lambda: "callbacks quiet 31s, polling every 0s" in status(app))
+        assert not app.poller.reconciling and app.poller.interval == 0.25
+
+
+async def test_a_lost_callback_is_repaired_by_the_reconcile_sweep(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conference_sid, call_sid = focus_participant(app)
+        sender = app.backend.callback_sender
+        sender.drop = 1.0  # Twilio's delivery lost this one
+
+        app.backend.world.update_participant(conference_sid, call_sid, muted=True)
+        await sender.drain()
+        await pilot.pause(0.1)
+        assert cell(app, call_sid, "muted") == "·" and sender.stats.dropped == 1
+
+        await pilot.press("r")  # what the next reconcile sweep does on its own
+        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
+
+
+async def test_a_dialect_without_callbacks_listens_for_none(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, dialect="restcomm")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert app.backend.events is None and app.backend.callback_address is None
+        assert "talk" not in [key for key, _, _ in app.participants.columns_shown]
+        assert "via poll" in status(app) and "callback" not in status(app)
