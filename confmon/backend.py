@@ -34,6 +34,7 @@ DEMO_PUBLIC_URL = "https://confmon-demo.invalid/confmon/events"
 # Callbacks accepted but not yet applied; beyond this the receiver answers 503 and the next
 # reconcile sweep repairs what was refused.
 EVENT_QUEUE = 10_000
+TICK = 0.25  # seconds: how often the demo's world moves on its own, to push callbacks as they happen
 
 
 @dataclass
@@ -160,7 +161,7 @@ def open_demo_backend(
         if backend.callback_address is not None:
             host, port = backend.callback_address
             sender = CallbackSender(
-                world, f"http://{host}:{port}/confmon/events", token, sign_url=DEMO_PUBLIC_URL, seed=seed,
+                world, f"http://{host}:{port}/confmon/events", token, sign_url=DEMO_PUBLIC_URL, seed=seed, tick=TICK,
                 **({"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}),
             )
             await sender.start()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
+
+from confmon.callbacks.receiver import CallbackReceiver
+from confmon.secret import Secret
 
 ACCOUNT = "AC" + "c1" * 16
 TOKEN = "cli-test-token"
@@ -84,6 +89,15 @@ def test_ls_with_an_api_key(sim_url):
         (("sim", "--port", "70000"), {}, 2, "--port"),
         (("ls", "--base-url", "http://user:pw@127.0.0.1:9"), creds(), 2, "must not carry credentials"),
         (("ls", "--base-url", "http://[::1"), creds(), 2, "http(s) URL"),
+        (("--public-url", "https://cb.example.test/"), creds(), 2, "needs --callbacks"),
+        (("--callbacks", "8090"), creds(), 2, "HOST:PORT"),
+        (("--callbacks", "127.0.0.1:0"), creds(), 2, "needs --public-url"),
+        (("--callbacks", "127.0.0.1:8090", "--public-url", "ftp://cb.example.test/"), creds(), 2, "http(s) URL"),
+        (("--callbacks", "127.0.0.1:8090", "--dialect", "restcomm", "--base-url", "http://127.0.0.1:9"), creds(), 2,
+         "sends no status callbacks"),
+        (("--callbacks", "127.0.0.1:8090"),
+         {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_API_KEY": "SK" + "0" * 32, "TWILIO_API_SECRET": "s"}, 2,
+         "set TWILIO_AUTH_TOKEN too"),
     ],
 )
 def test_user_errors_are_one_line_and_a_nonzero_exit(args, env, code, words):
@@ -92,6 +106,40 @@ def test_user_errors_are_one_line_and_a_nonzero_exit(args, env, code, words):
     assert words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_taken_callback_port_is_told_before_the_screen_opens():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = confmon("--callbacks", f"127.0.0.1:{port}", "--base-url", "http://127.0.0.1:9", env=creds())
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"confmon: cannot listen on 127.0.0.1:{port}:")
+
+
+async def test_the_simulator_posts_signed_callbacks_to_a_listening_monitor():
+    """`confmon sim --callback-url`: what a monitor started with --callbacks receives."""
+    events: asyncio.Queue = asyncio.Queue()
+    with socket.socket() as probe:  # a free port, so the public URL can name it before listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/events"
+    receiver = CallbackReceiver(url, Secret(TOKEN), events, port=port)
+    await receiver.start()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "confmon", "sim", "--port", "0", "--rooms", "40", "--account-sid", ACCOUNT,
+        "--auth-token", TOKEN, "--callback-url", url, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        banner = [(await process.stdout.readline()).decode() for _ in range(5)]
+        assert f"callbacks    {url}" in banner[-1]
+        event = await asyncio.wait_for(events.get(), timeout=30)  # signed with the token, or refused
+        assert event.account_sid == ACCOUNT and event.conference_sid.startswith("CF")
+    finally:
+        process.terminate()
+        await process.wait()
+        await receiver.stop()
 
 
 def test_wrong_token_is_refused_before_the_screen_opens(sim_url):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 
 from confmon.api.errors import AuthFailed, BadResponse, RateLimited, Unavailable
 from confmon.clock import FrozenClock
-from confmon.feed import Poller
-from confmon.model import Conference, ConferenceStatus, Snapshot
+from confmon.feed import EventFeed, Poller
+from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, Snapshot
 from confmon.store import Changes, Store
 
 ROOM = Conference("CF" + "1" * 32, "AC" + "0" * 32, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
@@ -233,3 +234,77 @@ async def test_run_survives_any_error_and_a_failing_callback(store: Store, clock
         "poll failed: unreachable",
     ]
     assert any(ROOM.sid in changes.rooms_added for changes in seen)
+
+
+# ---- reconcile mode and the callback feed -----------------------------------------------------
+
+AT = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
+
+
+def event(seq: int, kind: EventKind = EventKind.PARTICIPANT_MUTE, **fields) -> ConferenceEvent:
+    fields.setdefault("muted", True)
+    return ConferenceEvent(kind, ROOM.sid, ROOM.account_sid, ROOM.friendly_name, seq, AT, call_sid="CA" + "2" * 32, **fields)
+
+
+def test_live_callbacks_slow_polling_to_the_reconcile_interval_and_quiet_ones_speed_it_up(
+    store: Store, clock: FrozenClock
+) -> None:
+    p = poller(FakeClient(), store, clock, interval=2, reconcile_interval=30)
+    assert (p.reconciling, p.next_delay) == (False, 2)  # no callback yet: polling
+    store.apply_event(event(1))
+    assert (p.reconciling, p.next_delay) == (True, 30)
+    clock.advance(29.9)
+    assert p.reconciling
+    clock.advance(0.1)  # as long without a callback as a reconcile interval: polling again
+    assert (p.reconciling, p.next_delay) == (False, 2)
+    assert poller(FakeClient(), store, clock, interval=2).next_delay == 2  # no receiver: never reconciling
+
+
+async def test_the_event_feed_applies_a_burst_as_one_delivery(store: Store) -> None:
+    events: asyncio.Queue[ConferenceEvent] = asyncio.Queue()
+    for seq in range(1, 51):
+        events.put_nowait(event(seq, muted=seq % 2 == 1) if seq > 1 else event(1, EventKind.PARTICIPANT_JOIN))
+    delivered: list[Changes] = []
+    task = asyncio.create_task(EventFeed(events, store, on_changes=delivered.append).run())
+    try:
+        await wait_until(lambda: events.empty() and delivered)
+    finally:
+        task.cancel()
+    assert len(delivered) == 1
+    assert delivered[0].rooms_added == (ROOM.sid,) and delivered[0].members_added == ((ROOM.sid, "CA" + "2" * 32),)
+    assert store.rooms[ROOM.sid].members["CA" + "2" * 32].participant.muted is False  # the 50th said unmuted
+
+
+async def test_the_event_feed_survives_a_bad_event_and_a_failing_face(store: Store, monkeypatch) -> None:
+    events: asyncio.Queue[ConferenceEvent] = asyncio.Queue()
+    delivered: list[Changes] = []
+
+    def face(changes: Changes) -> None:
+        if not delivered:
+            delivered.append(Changes.empty)
+            raise ValueError("face broke")
+        delivered.append(changes)
+
+    real_apply = store.apply_event
+
+    def apply(e: ConferenceEvent) -> Changes:
+        if e.sequence_number == 2:
+            raise KeyError("odd")
+        return real_apply(e)
+
+    monkeypatch.setattr(store, "apply_event", apply)
+    task = asyncio.create_task(EventFeed(events, store, on_changes=face).run())
+    try:
+        events.put_nowait(event(1, EventKind.PARTICIPANT_JOIN))
+        await wait_until(lambda: len(delivered) == 1)
+        events.put_nowait(event(2))
+        events.put_nowait(event(3))
+        await wait_until(lambda: len(delivered) == 2)
+    finally:
+        task.cancel()
+    texts = [entry.text for entry in delivered[1].log]
+    # What the face failed to take came again, with the failure; the odd event was skipped, not fatal.
+    assert "internal error: ValueError: face broke" in texts
+    assert "callback not applied: internal error: KeyError: 'odd'" in texts
+    assert delivered[1].members_added and store.rooms[ROOM.sid].members["CA" + "2" * 32].participant.muted
+    assert store.health.failures == 0  # a callback's trouble is not the poll's

@@ -265,6 +265,35 @@ def test_poll_departure_keeps_older_callbacks_out(store: Store) -> None:
     assert ca(2) not in present(store)
 
 
+def test_a_sweep_that_began_before_a_callback_cannot_undo_it(store: Store, clock: FrozenClock) -> None:
+    """A sweep of many rooms takes a while; what it read before a callback arrived is older news."""
+    conference = store.rooms[ROOM].conference
+    alice = store.rooms[ROOM].members[ca(1)].participant
+    began = clock.now()
+    clock.advance(0.5)
+    store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 3, 1, muted=True, label="alice"))  # mid-sweep
+    store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 4, 2))  # bob joins mid-sweep
+    clock.advance(0.5)
+    # The sweep read alice unmuted and no bob, before either callback.
+    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}, taken_at=clock.now(), latency=clock.now() - began))
+    assert present(store) == {ca(1): (True, False), ca(2): (False, False)}
+    # A sweep that began after them is believed: bob has gone since, the poll says so.
+    clock.advance(1)
+    muted = store.rooms[ROOM].members[ca(1)].participant
+    store.apply_snapshot(Snapshot((conference,), {ROOM: (muted,)}, taken_at=clock.now(), latency=0.1))
+    assert present(store) == {ca(1): (True, False)}
+
+
+def test_a_room_a_callback_opened_mid_sweep_is_not_ended_by_that_sweep(clock: FrozenClock) -> None:
+    s = Store(clock)
+    began = clock.now()
+    clock.advance(0.5)
+    s.apply_event(ev(EventKind.CONFERENCE_START, 1))
+    clock.advance(0.5)
+    s.apply_snapshot(Snapshot((), {}, taken_at=clock.now(), latency=clock.now() - began))  # listed before it began
+    assert s.rooms[ROOM].ended_at is None
+
+
 def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> None:
     at = store.health.last_event_at
     clock.advance(2)

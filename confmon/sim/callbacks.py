@@ -173,10 +173,14 @@ class CallbackSender:
         concurrency: int = 8,
         window: int = WINDOW,
         sign_url: str | None = None,
+        tick: float | None = None,
     ) -> None:
         """`events`: StatusCallbackEvent values ("participant-mute") or Twilio's subscribe words
         ("mute", "speaker"); None for all. `sign_url`: the public URL to sign when it differs from
-        where requests go (a proxy in front of the receiver); fragments are never signed or sent."""
+        where requests go (a proxy in front of the receiver); fragments are never signed or sent.
+        `tick`: advance the world to its clock every `tick` seconds. A world moves only when asked
+        (each API request advances it); a provider pushes callbacks as things happen, not when
+        polled, so a live sender keeps it moving. None: leave that to the caller (tests)."""
         if not auth_token:
             raise ValueError("callbacks need the account's auth token to sign with")
         if not 0.0 <= duplicate <= 1.0 or not 0.0 <= drop <= 1.0:
@@ -211,6 +215,8 @@ class CallbackSender:
         self._sends: set[asyncio.Task[None]] = set()
         self._flush = False  # send what shuffling holds back now (drain, or the stream went quiet)
         self._idle_slot: asyncio.Future[None] | None = None  # resolved when a request finishes
+        self._tick = tick
+        self._ticker: asyncio.Task[None] | None = None
 
     # -- life
 
@@ -225,16 +231,26 @@ class CallbackSender:
         self._session = aiohttp.ClientSession(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
         self._task = asyncio.create_task(self._run(), name="sim-callbacks")
         self.world.listeners.append(self.listen)
+        if self._tick is not None:
+            self._ticker = asyncio.create_task(self._keep_moving(self._tick), name="sim-world-ticker")
+
+    async def _keep_moving(self, period: float) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                self.world.advance(self.world.clock.now())
+            except Exception:  # the world's bug must not stop the demo; the next tick tries again
+                log.exception("the simulated world could not advance")
 
     async def stop(self) -> None:
         """Unsubscribe and stop; whatever is still queued or in flight is abandoned."""
         if self.listen in self.world.listeners:
             self.world.listeners.remove(self.listen)
-        tasks = [t for t in (self._task, *self._sends) if t is not None]
+        tasks = [t for t in (self._ticker, self._task, *self._sends) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._task = None
+        self._task = self._ticker = None
         self._sends.clear()
         self._in_flight = 0
         if self._session is not None:
