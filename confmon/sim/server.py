@@ -197,7 +197,7 @@ def run_standalone(
         sender = None
         if callback_url is not None:
             lossy = {"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}
-            sender = CallbackSender(world, callback_url, auth_token, seed=seed, **lossy)
+            sender = CallbackSender(world, callback_url, auth_token, seed=seed, tick=0.25, **lossy)
             await sender.start()
         try:
             print_fn(f"Simulated {label} API, seed {seed}, {rooms} rooms; Ctrl-C to stop.")
