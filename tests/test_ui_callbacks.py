@@ -153,12 +153,19 @@ async def test_who_is_talking_is_marked(tmp_path) -> None:
         conference_sid, call_sid = focus_participant(app)
         assert cell(app, call_sid, "talk") == ""
 
-        assert await post(app, form(app, conference_sid, call_sid, "participant-speech-start", LATE)) == 204
+        world = app.backend.world
+        world.speak(conference_sid, call_sid)
         await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "◀))")
         assert app.participants.get_cell(call_sid, "name").style == "bold"
 
-        assert await post(app, form(app, conference_sid, call_sid, "participant-speech-stop", LATE + 1)) == 204
+        world.speak(conference_sid, call_sid, speaking=False)
         await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "")
+
+        world.speak(conference_sid, call_sid)
+        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "◀))")
+        await pilot.press("tab", *["down"] * list(app.store.rooms[conference_sid].members).index(call_sid), "m")
+        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●" and cell(app, call_sid, "talk") == "")
+        assert not world.speaking(conference_sid)  # muting the speaker ended the speech, and the screen says so
 
 
 async def test_live_callbacks_turn_polling_into_a_slow_reconcile(tmp_path) -> None:

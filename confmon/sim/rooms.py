@@ -7,6 +7,11 @@ conference, for whoever listens (status callbacks, later).
 
 A room that records (`Room.records`) starts its recording when it starts and completes it when it
 ends; the recording stays with the room, so a completed room keeps it until the room is pruned.
+
+Who is speaking (`Caller.speaking`) is traffic's doing, but its rules are kept here: a muted or held
+caller is not heard, so never starts speaking, and muting, holding, leaving or the room ending stops
+a speaker's speech first. Twilio does not document the order of those callbacks; this world reports
+participant-speech-stop before the mute, hold or leave that cut it short, and before conference-end.
 """
 
 from __future__ import annotations
@@ -72,7 +77,8 @@ class Announcement:
 class WorldEvent:
     """One change, as a conference status callback would report it."""
 
-    # conference-start/-end, participant-join/-leave/-mute/-unmute/-hold/-unhold/-modify, announcement-end
+    # conference-start/-end, participant-join/-leave/-mute/-unmute/-hold/-unhold/-modify,
+    # participant-speech-start/-stop, announcement-end
     kind: str
     conference: Conference  # the room after the change
     participant: Participant | None  # the participant concerned, as they were after the change
@@ -97,6 +103,7 @@ class Caller:
     end_conference_on_exit: bool = False
     joined: float = 0.0
     updated: float = 0.0
+    speaking: bool = False  # between participant-speech-start and -stop; never while muted or held
 
 
 @dataclass(slots=True)
@@ -285,6 +292,8 @@ class Rooms:
             coaching = True  # Twilio: coaching defaults to true once there is a call to coach
         if coaching:
             self._check_coaching(room, caller.call_sid, call_sid_to_coach or caller.call_sid_to_coach)
+        if muted or hold:  # a speaker muted or held falls silent first (speaking implies neither yet)
+            self.stop_speaking(room, caller, at)
         kinds: list[str] = []
         if muted is not None and muted != caller.muted:
             caller.muted = muted
@@ -309,6 +318,7 @@ class Rooms:
 
     def leave(self, room: Room, caller: Caller, at: float, *, kicked: bool) -> None:
         """A participant hangs up or is removed; the room ends if they were its last or its end-on-exit."""
+        self.stop_speaking(room, caller, at)
         del room.callers[caller.call_sid]
         room.departed[caller.call_sid] = caller
         caller.updated = at
@@ -331,6 +341,8 @@ class Rooms:
     ) -> None:
         """Complete the room: everyone still in it drops out; the resource stays readable `keep_for` seconds."""
         left = _LEFT_AS_ROOM_ENDED.get(reason, "participant_hung_up")  # traffic's refind: they all hung up
+        for caller in room.callers.values():  # the room's audio goes for everyone before anyone leaves
+            self.stop_speaking(room, caller, at)
         for caller in list(room.callers.values()):
             del room.callers[caller.call_sid]
             room.departed[caller.call_sid] = caller
@@ -345,6 +357,19 @@ class Rooms:
         del self._live_by_name[room.friendly_name]
         heapq.heappush(self._expiring, (at + keep_for, room.sid))
         self._emit("conference-end", room, None, at)
+
+    def start_speaking(self, room: Room, caller: Caller, at: float) -> None:
+        """A present participant starts talking; only one the room hears can (in progress, not muted or held)."""
+        if room.status is not ConferenceStatus.IN_PROGRESS or caller.muted or caller.hold or caller.speaking:
+            raise Invalid(f"Participant {caller.call_sid} cannot start speaking now")
+        caller.speaking = True
+        self._emit("participant-speech-start", room, caller, at)
+
+    def stop_speaking(self, room: Room, caller: Caller, at: float) -> None:
+        """A speaker falls silent; a silent caller stays so, and nothing is told."""
+        if caller.speaking:
+            caller.speaking = False
+            self._emit("participant-speech-stop", room, caller, at)
 
     def record(self, room: Room, call_sid: str, at: float) -> None:
         """Start the room's recording (once), credited to the call that started the room."""

@@ -13,13 +13,21 @@ traffic's rooms and finds the account afresh, as `populate` would, from streams 
 
 Whether a room records is drawn from a stream of its own, seeded by the room's SID, so recording
 changes no other draw: the same seed gives the same rooms with or without this feature.
+
+Talk (participant-speech-start/-stop) is the same: who speaks, when and for how long is drawn from
+each room's own speech stream, so the joins, leaves, mutes and holds are those of a world without
+speech; only the rooms' sequence numbers count the speech events too. A room's talk is one chain of
+scheduled turns, not a poll of every caller: one speaker after another with pauses between, now and
+then someone cutting in, never more than MAX_SPEAKERS at once. Nobody is speaking when traffic finds
+a room, so `populate` tells no speech; rooms opened through the API have no script, so no talk.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from random import Random
 
 from confmon.model import ConferenceStatus
@@ -40,6 +48,11 @@ COACHED_SHARE = 0.1
 RECORDED_SHARE = 0.25  # rooms recorded from their start
 WAITING_SHARE = 0.08  # rooms still in `init`: callers waiting for their host
 
+SPURT = (1.0, 12.0)  # seconds one caller talks before falling silent
+SPEECH_PAUSE_MEAN = 3.0  # seconds of quiet before the next caller talks
+CUT_IN_SHARE = 0.15  # turns where the next caller starts before the last has finished
+MAX_SPEAKERS = 2  # at once in one room
+
 _HISTORY_REASONS = (
     (EndReason.LAST_LEFT, 6),
     (EndReason.END_ON_EXIT_LEFT, 3),
@@ -55,6 +68,10 @@ class _Script:
 
     rng: Random
     closes_at: float  # from then on people only leave
+    voices: Random  # the room's speech stream, apart from `rng` so talk changes no other draw
+    # Callers in a talk spurt, until its scheduled end. One cut short (muted, held, gone) stays
+    # until then: no caller has two spurts pending, and this bounds the room's speakers.
+    talking: set[str] = field(default_factory=set)
 
 
 class Traffic:
@@ -65,7 +82,8 @@ class Traffic:
         self._target = target_rooms
         self._fewest, self._most = participants_per_room
         self._scripts: dict[str, _Script] = {}
-        self._queue: list[tuple[float, int, str | None]] = []  # (time, order, room SID or None to spawn)
+        # (time, scheduling order, what happens then, the room and caller SIDs it happens to)
+        self._queue: list[tuple[float, int, Callable[..., None], tuple[str, ...]]] = []
         self._order = 0
         self._opened = 0  # rooms traffic has opened: numbers each room's RNG
         self._spawner = Random(f"{self._streams}/spawn")
@@ -81,15 +99,12 @@ class Traffic:
         for _ in range(self._target):
             self._found_room(now)
         if self._target:
-            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), None)
+            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), self._spawn)
 
     def run_until(self, now: float) -> None:
         while self._queue and self._queue[0][0] <= now:
-            at, _, sid = heapq.heappop(self._queue)
-            if sid is None:
-                self._spawn(at)
-            else:
-                self._tick(sid, at)
+            at, _, happen, sids = heapq.heappop(self._queue)
+            happen(at, *sids)
 
     def refind(self, since: float, now: float) -> None:
         """Skip the traffic of (since, now]: a cost in rooms, not in seconds of world time.
@@ -116,7 +131,7 @@ class Traffic:
         for _ in range(self._target):
             self._found_room(now)
         if self._target:
-            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), None)
+            self._schedule(now + self._spawner.expovariate(1 / self._spawn_mean), self._spawn)
 
     # -- building the afternoon
 
@@ -172,9 +187,9 @@ class Traffic:
             else:
                 self._rooms.join(room, self._host(rng, room), at)
             self._adopt(room, rng, closes_at=at + rng.uniform(*NEW_ROOM_LIFE), now=at)
-        self._schedule(at + self._spawner.expovariate(1 / self._spawn_mean), None)
+        self._schedule(at + self._spawner.expovariate(1 / self._spawn_mean), self._spawn)
 
-    def _tick(self, sid: str, at: float) -> None:
+    def _tick(self, at: float, sid: str) -> None:
         script = self._scripts[sid]
         room = self._rooms.find_sid(sid)
         if room is None or not room.live:  # ended through the API (and perhaps pruned since): its script stops
@@ -189,7 +204,7 @@ class Traffic:
         else:
             self._happen(rng, room, callers, at)
         if room.live:
-            self._schedule(at + rng.expovariate(1 / (CLOSING_TICK_MEAN if closing else TICK_MEAN)), room.sid)
+            self._schedule(at + rng.expovariate(1 / (CLOSING_TICK_MEAN if closing else TICK_MEAN)), self._tick, sid)
         else:
             del self._scripts[room.sid]
 
@@ -218,6 +233,42 @@ class Traffic:
         elif subject.hold or rng.random() < 0.1:
             self._rooms.update(room, subject, at, hold=not subject.hold)
 
+    # -- talk
+
+    def _turn(self, at: float, sid: str) -> None:
+        """A pause is over: someone the room hears, and not already talking, takes a turn."""
+        script, room = self._scripts.get(sid), self._rooms.find_sid(sid)
+        if script is None or room is None or not room.live:  # the room has ended, and its talk with it
+            return
+        voices = script.voices
+        ready = (
+            [c for c in room.callers.values() if not (c.muted or c.hold or c.call_sid in script.talking)]
+            if room.status is ConferenceStatus.IN_PROGRESS and len(script.talking) < MAX_SPEAKERS
+            else []
+        )
+        if not ready:  # not started yet, everyone muted or held, or MAX_SPEAKERS talking: wait a while
+            self._schedule(at + voices.expovariate(1 / SPEECH_PAUSE_MEAN), self._turn, sid)
+            return
+        speaker = voices.choice(ready)
+        ends = at + voices.uniform(*SPURT)
+        script.talking.add(speaker.call_sid)
+        self._rooms.start_speaking(room, speaker, at)
+        self._schedule(ends, self._end_spurt, sid, speaker.call_sid)
+        # Mostly the next turn comes after a pause once this one is over; now and then someone cuts in.
+        cut_in = voices.random() < CUT_IN_SHARE
+        next_turn = voices.uniform(at, ends) if cut_in else ends + voices.expovariate(1 / SPEECH_PAUSE_MEAN)
+        self._schedule(next_turn, self._turn, sid)
+
+    def _end_spurt(self, at: float, sid: str, call_sid: str) -> None:
+        script = self._scripts.get(sid)
+        if script is None:  # the room has ended, and everyone in it fell silent then
+            return
+        script.talking.discard(call_sid)
+        room = self._rooms.find_sid(sid)
+        caller = room.callers.get(call_sid) if room is not None else None
+        if caller is not None:  # still there; perhaps already silenced by a mute or hold
+            self._rooms.stop_speaking(room, caller, at)
+
     # -- helpers
 
     def _open(self, rng: Random, at: float) -> Room:
@@ -226,11 +277,13 @@ class Traffic:
         return self._rooms.open(sid, self._free_name(rng), names.region(rng), at, records=records)
 
     def _adopt(self, room: Room, rng: Random, *, closes_at: float, now: float) -> None:
-        self._scripts[room.sid] = _Script(rng, closes_at)
-        self._schedule(now + rng.expovariate(1 / TICK_MEAN), room.sid)
+        voices = Random(f"{self._streams}/speech/{room.sid}")
+        self._scripts[room.sid] = _Script(rng, closes_at, voices)
+        self._schedule(now + rng.expovariate(1 / TICK_MEAN), self._tick, room.sid)
+        self._schedule(now + voices.expovariate(1 / SPEECH_PAUSE_MEAN), self._turn, room.sid)
 
-    def _schedule(self, at: float, sid: str | None) -> None:
-        heapq.heappush(self._queue, (at, self._order, sid))
+    def _schedule(self, at: float, happen: Callable[..., None], *sids: str) -> None:
+        heapq.heappush(self._queue, (at, self._order, happen, sids))
         self._order += 1
 
     def _next_rng(self) -> Random:
