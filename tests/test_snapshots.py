@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui_harness import SIZE, make_app, wait_loaded
+from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
 
 
 def test_main_screen(snap_compare, tmp_path):
@@ -54,3 +54,17 @@ def test_restcomm_end_is_an_honest_kick_all(snap_compare, tmp_path):
         await pilot.press("e")
 
     assert snap_compare(make_app(tmp_path / "a.jsonl", dialect="restcomm"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_callbacks_live_with_someone_talking(snap_compare, tmp_path):
+    app = make_app(tmp_path / "a.jsonl", callbacks=True)
+
+    async def run_before(pilot):
+        await wait_loaded(pilot)
+        room = app.selected_room
+        speaker = next(sid for sid, m in room.members.items() if not m.participant.muted and not m.participant.hold)
+        app.backend.world.speak(room.conference.sid, speaker)
+        await wait_until(pilot, lambda: room.members[speaker].speaking)
+        await pilot.press("tab")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
