@@ -18,7 +18,8 @@ from confmon.ui.app import ConfmonApp
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (160, 45)
 
-# (file name, dialect, keys pressed after the first poll)
+# (file name, dialect, keys pressed after the first poll). Like `confmon demo`, the screens run with
+# status callbacks on where the dialect has them; someone in the first rooms is talking.
 SHOTS = [
     ("main", "twilio2010", ()),
     ("participants", "twilio2010", ("down", "down", "tab", "down")),
@@ -32,9 +33,11 @@ SHOTS = [
 async def shoot(name: str, dialect: str, keys: tuple[str, ...], audit_dir: Path) -> None:
     clock = FrozenClock()
     audit = AuditLog(audit_dir / f"{name}.jsonl", clock=clock)
-    factory = open_demo_backend(seed=7, rooms=12, clock=clock, audit=audit, traffic=False, dialect=dialect)
+    factory = open_demo_backend(
+        seed=7, rooms=12, clock=clock, audit=audit, traffic=False, dialect=dialect, callbacks=True
+    )
     capabilities = dialects.get(dialect).CAPABILITIES
-    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, capabilities=capabilities, clock=clock)
+    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, capabilities=capabilities, clock=clock, callbacks=True)
     async with app.run_test(size=SIZE) as pilot:
         rooms = app.store.rooms
         while app.store.health.last_success_at is None or (
@@ -42,10 +45,25 @@ async def shoot(name: str, dialect: str, keys: tuple[str, ...], audit_dir: Path)
         ):
             await pilot.pause(0.05)  # the first poll, then the one that brings the recordings on screen
         await pilot.pause()
+        if app.backend.events is not None:
+            await someone_talks(app, pilot)
         await pilot.press(*keys)
         await pilot.pause(0.2)
         app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
     print(f"wrote {OUT / name}.svg")
+
+
+async def someone_talks(app: ConfmonApp, pilot) -> None:
+    """In each of the first three rooms the first caller who can be heard starts talking."""
+    world = app.backend.world
+    talking = []
+    for room in list(app.store.rooms.values())[:3]:
+        heard = [s for s, m in room.members.items() if not m.participant.muted and not m.participant.hold]
+        if heard and room.conference.status == "in-progress":
+            world.speak(room.conference.sid, heard[0])
+            talking.append((room, heard[0]))
+    while not all(room.members[sid].speaking for room, sid in talking):
+        await pilot.pause(0.05)
 
 
 async def main() -> None:
