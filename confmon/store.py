@@ -59,6 +59,17 @@ LEFT_REASONS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# ReasonConferenceEnded, as a person would say it; any other word is shown as it came.
+END_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "conference-ended-via-api": "ended via API",
+        "last-participant-left": "last participant left",
+        "last-participant-kicked": "last participant kicked",
+        "participant-with-end-conference-on-exit-left": "end-on-exit participant left",
+        "participant-with-end-conference-on-exit-kicked": "end-on-exit participant kicked",
+    }
+)
+
 # The participant flags a callback may carry (None: not carried, which is not False).
 _EVENT_FLAGS = ("muted", "hold", "coaching", "end_conference_on_exit", "start_conference_on_enter")
 
@@ -393,7 +404,7 @@ class Store:
             out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
             return room
         if finished:
-            self._end_room(room, conference.reason_conference_ended or ENDED, conference, now, out)
+            self._end_room(room, _end_reason(conference, room), conference, now, out)
         elif conference != room.conference:
             room.conference, room.last_changed = conference, now
             out.rooms.update(sid)
@@ -577,7 +588,7 @@ class Store:
             reason_conference_ended=event.reason_conference_ended,
             call_sid_ending_conference=event.call_sid_ending_conference,
         )
-        self._end_room(room, event.reason_conference_ended or ENDED, conference, now, out)
+        self._end_room(room, _end_reason(conference, room, event.label_ending_conference), conference, now, out)
         return True
 
     def _event_leave(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
@@ -750,6 +761,20 @@ class Store:
     def _forget(self, key: TargetKey) -> None:
         self._settled.pop(key, None)
         self._pending.pop(key, None)  # an outcome that never came (its call was cancelled) goes with the row
+
+
+def _end_reason(conference: Conference, room: Room, ending_label: str | None = None) -> str:
+    """Why a room ended, in words, naming the participant who ended it when known:
+    'end-on-exit participant left: chair'."""
+    word = conference.reason_conference_ended
+    if not word:
+        return ENDED
+    reason = END_REASONS.get(word, word)
+    who = ending_label
+    if who is None and conference.call_sid_ending_conference:
+        member = room.members.get(conference.call_sid_ending_conference)
+        who = member.participant.display_name if member is not None else None
+    return f"{reason}: {who}" if who and "participant" in word else reason
 
 
 def _flag_changes(old: Participant, new: Participant, room: str, now: float) -> list[LogEntry]:

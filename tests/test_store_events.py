@@ -179,18 +179,36 @@ def test_conference_end_with_reason(store: Store, clock: FrozenClock) -> None:
         )
     )
     room = store.rooms[ROOM]
-    assert room.ended_at == clock.now() and room.ended_reason == "last-participant-left"
+    assert room.ended_at == clock.now() and room.ended_reason == "last participant left: alice"
     assert room.conference.status is ConferenceStatus.COMPLETED
     assert room.conference.reason_conference_ended == "last-participant-left"
     assert room.conference.call_sid_ending_conference == ca(1)
     assert room.members[ca(1)].left_reason == "room ended"
     assert changes.members_updated == ((ROOM, ca(1)),)
-    assert texts(changes) == [f"{NAME} ended (last-participant-left)"]
+    assert texts(changes) == [f"{NAME} ended (last participant left: alice)"]
     # Late callbacks from before the end change nothing.
     assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 5, 2))
     assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 6, 1, muted=True))
     assert not store.apply_event(ev(EventKind.CONFERENCE_START, 1))
     assert store.rooms[ROOM].ended_at is not None
+
+
+@pytest.mark.parametrize(
+    ("word", "label", "reason"),
+    [
+        ("participant-with-end-conference-on-exit-kicked", "chair", "end-on-exit participant kicked: chair"),
+        ("participant-with-end-conference-on-exit-left", None, "end-on-exit participant left: alice"),
+        ("conference-ended-via-api", None, "ended via API"),
+        ("a-reason-from-the-future", None, "a-reason-from-the-future"),
+        (None, None, "ended"),
+    ],
+)
+def test_why_a_room_ended_in_words(store: Store, word: str | None, label: str | None, reason: str) -> None:
+    store.apply_event(
+        ev(EventKind.CONFERENCE_END, 9, reason_conference_ended=word, call_sid_ending_conference=ca(1),
+           label_ending_conference=label)
+    )
+    assert store.rooms[ROOM].ended_reason == reason
 
 
 def test_end_of_unknown_room_keeps_late_callbacks_out(clock: FrozenClock) -> None:
