@@ -12,54 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import statistics
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-ACCOUNT = "AC" + "be" * 16
-TOKEN = "bench-token"
-
-
-def _serve(rooms: int, latency: float, urls: mp.Queue, stop: mp.Event) -> None:
-    from confmon.clock import SystemClock
-    from confmon.sim.server import SimServer
-    from confmon.sim.world import World
-
-    async def main() -> None:
-        world = World(1, SystemClock(), ACCOUNT, target_rooms=rooms, participants_per_room=(10, 10))
-        server = SimServer(world, auth_token=TOKEN, latency=latency)
-        urls.put(await server.start(port=0))
-        while not stop.is_set():
-            await asyncio.sleep(0.05)
-        await server.stop()
-
-    asyncio.run(main())
-
-
-class SimProcess:
-    def __init__(self, rooms: int, latency: float) -> None:
-        self._stop = mp.Event()
-        urls: mp.Queue = mp.Queue()
-        self._process = mp.Process(target=_serve, args=(rooms, latency, urls, self._stop), daemon=True)
-        self._process.start()
-        self.base_url = urls.get(timeout=60)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._process.join(timeout=10)
-
-
-def _client(base_url: str):
-    from confmon.api.client import ConferenceClient
-    from confmon.secret import Secret
-
-    return ConferenceClient(base_url=base_url, account_sid=ACCOUNT, username=ACCOUNT, password=Secret(TOKEN))
+from _sim import ACCOUNT, TOKEN, SimProcess, sim_client
 
 
 async def bench_sweep(base_url: str, sweeps: int) -> list[float]:
-    async with _client(base_url) as client:
+    async with sim_client(base_url) as client:
         await client.sweep()  # warm the connection pool
         times = []
         for _ in range(sweeps):
@@ -128,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"confmon poll benchmark: 10 participants per room, simulator in another process, latency {args.latency}s")
     for rooms in args.rooms:
-        sim = SimProcess(rooms, args.latency)
+        sim = SimProcess(rooms, latency=args.latency)
         try:
             sweeps = asyncio.run(bench_sweep(sim.base_url, args.sweeps))
             print(f"{rooms:5d} rooms  sweep                 {_ms(sweeps)}")

@@ -636,12 +636,18 @@ class Store:
             self._departed.pop(key, None)
             out.members.update(key)
             out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} is back in {room.name}"))
-        elif participant != member.participant or speaking != member.speaking:
+        elif participant != member.participant:
             room._members[call_sid] = dataclasses.replace(
                 member, participant=participant, last_changed=now, speaking=speaking
             )
             out.members.update(key)
             out.log.extend(_flag_changes(member.participant, participant, room.name, now))
+        elif speaking != member.speaking:
+            # Talk is the busiest callback and says nothing about the room itself: only the
+            # participant's row moves, so the rooms table is not redrawn for every word said.
+            room._members[call_sid] = dataclasses.replace(member, speaking=speaking)
+            out.members.update(key)
+            return True
         else:
             return True  # accepted, nothing moved
         room.last_changed = now

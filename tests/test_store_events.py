@@ -322,11 +322,14 @@ def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> Non
 # ---- speech ---------------------------------------------------------------------------------
 
 
-def test_speech_start_and_stop(store: Store) -> None:
+def test_speech_start_and_stop(store: Store, clock: FrozenClock) -> None:
     member = store.rooms[ROOM].members[ca(1)]
     assert member.speaking is False
+    room_changed = store.rooms[ROOM].last_changed
+    clock.advance(5)
     changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
     assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
+    assert changes.rooms_updated == () and store.rooms[ROOM].last_changed == room_changed  # talk is not news of the room
     assert store.rooms[ROOM].members[ca(1)].speaking is True
     store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 1, label="alice", muted=True))
     assert store.rooms[ROOM].members[ca(1)].speaking is True  # other updates leave it be

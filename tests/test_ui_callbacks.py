@@ -103,12 +103,12 @@ async def test_a_leave_and_a_room_end_arrive_by_callback(tmp_path) -> None:
         world = app.backend.world
 
         world.remove_participant(conference_sid, call_sid, reason="kicked")
-        await wait_until(pilot, lambda: app.store.rooms[conference_sid].members[call_sid].left_at is not None)
-        assert cell(app, call_sid, "status") == "kicked"  # greyed, with why
+        await wait_until(pilot, lambda: cell(app, call_sid, "status") == "kicked")  # greyed, with why
+        assert app.store.rooms[conference_sid].members[call_sid].left_at is not None
 
         world.end_conference(conference_sid)
-        await wait_until(pilot, lambda: app.store.rooms[conference_sid].ended_at is not None)
-        assert app.rooms.get_cell(conference_sid, "status").plain == "ended"
+        await wait_until(pilot, lambda: app.rooms.get_cell(conference_sid, "status").plain == "ended")
+        assert app.store.rooms[conference_sid].ended_at is not None
         assert sweeps == []
 
 

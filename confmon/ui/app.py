@@ -1,13 +1,14 @@
 """ConfmonApp: wiring of the panes, the keys and the sources. No I/O of its own.
 
 Data flows one way: the poller, the status callbacks and the moderator produce Changes through
-the store; `_apply` coalesces them and at most one repaint per frame turns the store into rows.
+the store; `_apply` collects them and at most one flush per frame turns the store into rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +36,7 @@ _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Ac
 _WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
 # Rooms whose participants the poller fetches first: the selected one and those on screen.
 _PRIORITY_ROWS = 60
+FRAME = 1 / 30  # seconds: the most often changes are turned into rows
 
 
 class ConfmonApp(App[None]):
@@ -85,8 +88,11 @@ class ConfmonApp(App[None]):
         self.poller: Poller | None = None
         self.name_filter = ""
         self._open_backend = open_backend
-        self._unflushed = Changes.empty
+        self._unflushed: list[Changes] = []
         self._flush_scheduled = False
+        self._last_flush = 0.0  # time.monotonic() of the last flush
+        self._bindings_state: tuple[bool | None, ...] = ()
+        self._titles: dict[Widget, str] = {}
         self._note = ""
         self._was_reconciling = False
 
@@ -175,20 +181,28 @@ class ConfmonApp(App[None]):
 
     def _apply(self, changes: Changes) -> None:
         if changes:
-            self._unflushed = self._unflushed | changes
+            self._unflushed.append(changes)
             self._schedule_flush()
 
     def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.call_later(self._flush)
+        """At most one flush per frame: under a stream of callbacks, flushing per batch would keep
+        the screen's message queue busy, and Textual paints only when that queue is empty."""
+        if self._flush_scheduled:
+            return
+        self._flush_scheduled = True
+        wait = self._last_flush + FRAME - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._flush_changes, name="flush")
+        else:
+            self.call_later(self._flush_changes)
 
-    def _flush(self) -> None:
-        # Runs from call_later: an exception here would end the app, so it is shown instead.
+    def _flush_changes(self) -> None:
+        # Runs from a timer or call_later: an exception here would end the app, so it is shown instead.
         self._flush_scheduled = False
+        self._last_flush = time.monotonic()
         if not self.is_running:  # a flush scheduled just before exit has nothing left to draw
             return
-        changes, self._unflushed = self._unflushed, Changes.empty
+        changes, self._unflushed = Changes.join(self._unflushed), []
         try:
             self._show_log(changes.log)
             if changes.health_changed and self.store.health.last_error is None:
@@ -197,11 +211,18 @@ class ConfmonApp(App[None]):
             self.rooms.show(self.store, now, self.name_filter)
             self._render_participants(now)
             self._render_titles()
-            self.refresh_bindings()
+            self._refresh_bindings_if_changed()
             self._tell_priority()
         except Exception as error:  # noqa: BLE001 - shown, not swallowed
             self._note = f"display failed: {type(error).__name__}: {error}"
         self._render_status()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer rebuilds every key on refresh_bindings: only when what the keys may do moved."""
+        state = tuple(self.check_action(name, ()) for name in sorted(_WRITE_ACTIONS))
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def _show_log(self, entries: Iterable[LogEntry]) -> None:
         self.event_log.add(entries)
@@ -213,9 +234,15 @@ class ConfmonApp(App[None]):
         shown, total = self.rooms.row_count, len(self.store.rooms)
         counted = f"{shown}/{total}" if self.name_filter else str(total)
         title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
-        self.rooms_pane.border_title = Text(title)
         room = self.selected_room
-        self.participants.border_title = Text(f"Participants · {room.name}" if room else "Participants")
+        self._retitle(self.rooms_pane, title)
+        self._retitle(self.participants, f"Participants · {room.name}" if room else "Participants")
+
+    def _retitle(self, pane: Widget, title: str) -> None:
+        """Set a border title only when it changed: each assignment repaints the pane."""
+        if self._titles.get(pane) != title:
+            self._titles[pane] = title
+            pane.border_title = Text(title)  # Text: a room's name is never markup
 
     def _render_status(self) -> None:
         self.status_bar.show(

@@ -22,6 +22,18 @@ class FeedMode:
 
 
 class StatusBar(Static):
+    """One line whose size never changes: redrawn when its text changes, never re-laid out.
+
+    Static.update asks for a layout pass, and a layout pass repaints every widget on the screen,
+    both tables included: at one flush per frame that was most of the app's CPU."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._line = Text()
+
+    def render(self) -> Text:
+        return self._line
+
     def show(
         self,
         *,
@@ -45,7 +57,10 @@ class StatusBar(Static):
             parts += ["  ", (f"⚠ {health.last_error} (failing for {since}, {health.failures}×)", "bold red")]
         if note:
             parts += ["  ", (note, "yellow")]
-        self.update(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+        line = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        if line != self._line:
+            self._line = line
+            self.refresh()
 
 
 def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[tuple[str, str] | str]:
