@@ -73,6 +73,16 @@ END_REASONS: Mapping[str, str] = MappingProxyType(
 # The participant flags a callback may carry (None: not carried, which is not False).
 _EVENT_FLAGS = ("muted", "hold", "coaching", "end_conference_on_exit", "start_conference_on_enter")
 
+# Seconds a room's callbacks are still refused after the room has left the screen: longer than the
+# receiver accepts a callback's Timestamp (300 s), so no late or replayed one can bring it back.
+RETIRED_FOR = 600.0
+# A participant-join whose Timestamp is this much older than the moment a poll or a kick saw the
+# caller gone is older news. Timestamps have whole seconds, and the provider's clock is not ours.
+JOIN_GRACE = 2.0
+# A speech-start with no speech-stop for this long is taken as a stop that was lost: no poll can
+# tell who is talking, so nothing else would ever clear it.
+SPEECH_TIMEOUT = 120.0
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -122,6 +132,40 @@ class Member:
     speaking: bool = False  # between participant-speech-start and -stop callbacks
 
 
+@dataclass(slots=True)
+class _Numbering:
+    """What one room's status callbacks have said, by SequenceNumber.
+
+    A number is only ever compared with the last one applied to the same thing (the room's start
+    and end, or one caller), so a callback that is older than what it would undo does nothing, and
+    a repeat is simply not newer. Lives and dies with its Room.
+    """
+
+    room: int = 0  # the last conference-start/end applied
+    members: dict[str, int] = field(default_factory=dict)  # call_sid -> the last callback applied to it
+    # Callers a poll or a confirmed kick saw go: no number says when, so only a participant-join
+    # from after that moment (by its Timestamp) brings them back. call_sid -> when it was seen.
+    gone: dict[str, float] = field(default_factory=dict)
+    announcements: set[int] = field(default_factory=set)
+
+    def is_news(self, event: ConferenceEvent) -> bool:
+        seq, kind = event.sequence_number, event.kind
+        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
+            return seq > self.room
+        if kind.about_participant:
+            return event.call_sid is not None and seq > self.members.get(event.call_sid, 0)
+        return seq not in self.announcements
+
+    def record(self, event: ConferenceEvent) -> None:
+        seq, kind = event.sequence_number, event.kind
+        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
+            self.room = seq
+        elif kind.about_participant and event.call_sid is not None:
+            self.members[event.call_sid] = seq
+        else:
+            self.announcements.add(seq)
+
+
 @dataclass(slots=True, eq=False)
 class Room:
     """One conference and everyone seen in it. Owned by the store: read, never write."""
@@ -133,6 +177,7 @@ class Room:
     ended_reason: str | None = None
     recordings: tuple[Recording, ...] | None = None  # None until a sweep fetched them for this room
     _members: dict[str, Member] = field(default_factory=dict, repr=False)
+    _numbering: _Numbering = field(default_factory=_Numbering, repr=False)
 
     @property
     def members(self) -> Mapping[str, Member]:
@@ -281,12 +326,10 @@ class Store:
         # When an operator action was confirmed or a callback applied: a sweep that began earlier
         # saw the world before that news and cannot undo it.
         self._settled: dict[TargetKey, float] = {}
-        # Status callbacks: which (conference, SequenceNumber) were accepted, the highest one per
-        # conference, the last one applied per participant, and the last conference-start/end.
-        self._seen_events: dict[str, set[int]] = {}
-        self._max_seq: dict[str, int] = {}
-        self._member_seq: dict[MemberKey, int] = {}
-        self._room_seq: dict[str, tuple[int, bool]] = {}  # (number, whether it was the end)
+        # Rooms whose callbacks are refused, and since when: ended and gone from the screen, or
+        # ended before any poll or callback showed them. Oldest first, pruned by expire().
+        self._retired: dict[str, float] = {}
+        self._speaking: dict[MemberKey, float] = {}  # who is talking, since when (may hold stale keys)
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -397,8 +440,6 @@ class Store:
                 return room
             room.ended_at = room.ended_reason = None  # the same sid is live again
             del self._ended[sid]
-            if sid in self._room_seq:  # callbacks numbered after the end apply again
-                self._room_seq[sid] = (self._room_seq[sid][0], False)
             room.conference, room.last_changed = conference, now
             out.rooms.update(sid)
             out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
@@ -440,20 +481,27 @@ class Store:
             elif member.left_at is not None:
                 members[call_sid] = Member(participant, member.joined_at, last_changed=now)
                 self._departed.pop(key, None)
+                room._numbering.gone.pop(call_sid, None)
                 out.members.update(key)
                 out.log.append(LogEntry(now, LogKind.JOIN, f"{participant.display_name} is back in {room.name}"))
             else:
-                members[call_sid] = dataclasses.replace(member, participant=participant, last_changed=now)
+                members[call_sid] = dataclasses.replace(
+                    member, participant=participant, last_changed=now, speaking=_heard(member.speaking, participant)
+                )
                 out.members.update(key)
                 if narrate:
                     out.log.extend(_flag_changes(member.participant, participant, room.name, now))
             changed = True
 
+        gone = room._numbering.gone
         for call_sid, member in members.items():
-            if call_sid in seen or member.left_at is not None or self._is_stale((sid, call_sid), started):
+            if call_sid in seen or self._is_stale((sid, call_sid), started):
+                continue
+            # Absent from this listing: whatever callback comes late from before it is older news.
+            gone[call_sid] = now if started is None else started
+            if member.left_at is not None:
                 continue
             self._depart(room, member, LEFT, now, out)
-            self._floor_member_seq((sid, call_sid))
             out.log.append(LogEntry(now, LogKind.LEAVE, f"{member.participant.display_name} left {room.name}"))
             changed = True
 
@@ -484,31 +532,32 @@ class Store:
     # ---- status callbacks ---------------------------------------------------------------------
 
     def apply_event(self, event: ConferenceEvent) -> Changes:
-        """Apply one status callback; duplicates and callbacks older than what they would undo do nothing.
+        """Apply one status callback; repeats and callbacks older than what they would undo do nothing.
 
         Twilio numbers a conference's callbacks (SequenceNumber) but delivers them unordered, twice or
-        never. Each participant keeps the number of the last callback applied to it, the room that of
-        its last start/end: an older or equal one is ignored, so a late mute never brings back someone
-        who left, and a join numbered after the leave is a real rejoin. A later poll repairs the rest.
+        never. Each caller keeps the number of the last callback applied to them, the room that of its
+        last start or end: an older or equal one is ignored. So:
+        - a late mute never brings back someone whose leave was applied; a callback numbered after
+          that leave means they came back;
+        - someone a poll or a kick saw go (no number says when) comes back only by a participant-join
+          stamped after that moment: a late mute or speech-stop about them is news of a call that has
+          gone;
+        - a room that ended stays ended (Twilio never reuses a conference SID); only a poll can show it
+          live again, and for RETIRED_FOR seconds after it leaves the screen its callbacks are refused.
+        A lost callback is repaired by the next poll.
         """
-        sid, seq = event.conference_sid, event.sequence_number
-        seen = self._seen_events.setdefault(sid, set())
-        if seq in seen:
+        sid = event.conference_sid
+        if sid in self._retired:
             return Changes.empty
-        kind = event.kind
-        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
-            if seq <= self._room_seq.get(sid, (0, False))[0]:
-                return Changes.empty
-        elif kind.about_participant:
-            if event.call_sid is None or seq <= self._member_seq.get((sid, event.call_sid), 0):
-                return Changes.empty
-            room = self._rooms.get(sid)
-            if (room is not None and room.ended_at is not None) or self._room_seq.get(sid, (0, False))[1]:
-                return Changes.empty  # only a conference-start numbered after the end reopens a room
-
+        room = self._rooms.get(sid)
+        if room is not None and not room._numbering.is_news(event):
+            return Changes.empty
         now = self._clock.now()
         out = _ChangeSet()
-        if kind is EventKind.CONFERENCE_START:
+        kind = event.kind
+        if room is not None and room.ended_at is not None:
+            applied = self._event_after_end(room, event, out)
+        elif kind is EventKind.CONFERENCE_START:
             applied = self._event_start(event, now, out)
         elif kind is EventKind.CONFERENCE_END:
             applied = self._event_end(event, now, out)
@@ -521,16 +570,13 @@ class Store:
         if not applied:
             return Changes.empty
 
-        seen.add(seq)
-        self._max_seq[sid] = max(seq, self._max_seq.get(sid, 0))
-        if kind is EventKind.CONFERENCE_START or kind is EventKind.CONFERENCE_END:
-            self._room_seq[sid] = (seq, kind is EventKind.CONFERENCE_END)
-            self._settled[(sid, None)] = now
-        elif kind.about_participant and event.call_sid is not None:
-            self._member_seq[(sid, event.call_sid)] = seq
-            self._settled[(sid, event.call_sid)] = now
+        room = self._rooms.get(sid)  # the event may have opened it, or retired it
+        if room is not None:
+            room._numbering.record(event)
+            # A sweep that began before this callback read older news and cannot undo it.
+            self._settled[(sid, event.call_sid if kind.about_participant else None)] = now
         old = self._health
-        self._health = dataclasses.replace(old, last_event_at=now)  # only news counts, not a duplicate
+        self._health = dataclasses.replace(old, last_event_at=now)  # only news counts, not a repeat
         out.health_changed = old.last_event_at is None  # first callback: the data source changed
         return out.freeze()
 
@@ -558,31 +604,22 @@ class Store:
         return room
 
     def _event_start(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
-        sid = event.conference_sid
-        room = self._rooms.get(sid)
+        room = self._rooms.get(event.conference_sid)
         if room is None:
             self._event_room(event, now, out)
-            return True
-        if room.ended_at is not None:
-            if event.sequence_number <= self._max_seq.get(sid, 0):
-                return False  # a late start of a room that has since ended
-            room.ended_at = room.ended_reason = None
-            self._ended.pop(sid, None)
-            room.conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, room.conference)
-            room.last_changed = now
-            out.rooms.update(sid)
-            out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} resumed"))
             return True
         conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, room.conference)
         if conference != room.conference:
             room.conference, room.last_changed = conference, now
-            out.rooms.update(sid)
+            out.rooms.update(room.conference.sid)
         return True
 
     def _event_end(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
         room = self._rooms.get(event.conference_sid)
-        if room is None or room.ended_at is not None:
-            return True  # never shown live, or a poll saw it end first; the number keeps late callbacks out
+        if room is None:
+            # Never shown live: nothing to grey, but its late callbacks must not open it.
+            self._retired[event.conference_sid] = now
+            return True
         conference = dataclasses.replace(
             self._event_conference(event, ConferenceStatus.COMPLETED, room.conference),
             reason_conference_ended=event.reason_conference_ended,
@@ -591,13 +628,36 @@ class Store:
         self._end_room(room, _end_reason(conference, room, event.label_ending_conference), conference, now, out)
         return True
 
+    def _event_after_end(self, room: Room, event: ConferenceEvent, out: _ChangeSet) -> bool:
+        """A room already ended (a poll or an operator got there first) takes only the why of it:
+        the reason it ended, and why each caller left. Nothing else about it is news any more."""
+        if event.kind is EventKind.CONFERENCE_END:
+            if room.ended_reason != ENDED or not event.reason_conference_ended:
+                return False
+            room.conference = dataclasses.replace(
+                room.conference,
+                reason_conference_ended=event.reason_conference_ended,
+                call_sid_ending_conference=event.call_sid_ending_conference,
+            )
+            room.ended_reason = _end_reason(room.conference, room, event.label_ending_conference)
+            out.rooms.update(room.conference.sid)
+            return True
+        if event.kind is EventKind.PARTICIPANT_LEAVE:
+            return self._leave_reason(room, event, out)
+        return False
+
     def _event_leave(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
-        room = self._rooms.get(event.conference_sid)
-        member = room._members.get(event.call_sid) if room is not None and event.call_sid else None
-        if room is None or member is None or member.left_at is not None:
+        room = self._event_room(event, now, out)
+        call_sid = event.call_sid
+        assert call_sid is not None  # checked by _Numbering.is_news
+        member = room._members.get(call_sid)
+        room._numbering.gone.pop(call_sid, None)  # their leave has a number now: later ones mean a return
+        if member is None:
             return True  # nothing on screen to grey; the number now keeps older callbacks out
-        word = event.reason_participant_left
-        reason = LEFT_REASONS.get(word, word) if word else LEFT
+        if member.left_at is not None:
+            self._leave_reason(room, event, out)
+            return True
+        reason = _left_reason(event)
         self._depart(room, member, reason, now, out)
         name = member.participant.display_name
         text = f"{name} left {room.name}" + ("" if reason == LEFT else f" ({reason})")
@@ -606,11 +666,29 @@ class Store:
         out.rooms.update(room.conference.sid)
         return True
 
+    def _leave_reason(self, room: Room, event: ConferenceEvent, out: _ChangeSet) -> bool:
+        """Someone seen gone by a poll or by the room's end: their leave callback says why."""
+        member = room._members.get(event.call_sid or "")
+        if member is None or member.left_at is None or not event.reason_participant_left:
+            return False
+        reason = _left_reason(event)
+        if reason == member.left_reason:
+            return False
+        room._members[member.participant.call_sid] = dataclasses.replace(member, left_reason=reason)
+        out.members.update((room.conference.sid, member.participant.call_sid))
+        return True
+
     def _event_presence(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
         """join, mute/unmute, hold/unhold, modify, speech-start/stop: each says the caller is in the room."""
         call_sid = event.call_sid
-        assert call_sid is not None  # checked by apply_event
+        assert call_sid is not None  # checked by _Numbering.is_news
         room = self._event_room(event, now, out)
+        numbering = room._numbering
+        gone_at = numbering.gone.get(call_sid)
+        if gone_at is not None:
+            if event.kind is not EventKind.PARTICIPANT_JOIN or event.timestamp.timestamp() < gone_at - JOIN_GRACE:
+                return False  # older news of a call a poll or a kick saw go
+            del numbering.gone[call_sid]
         sid = room.conference.sid
         key = (sid, call_sid)
         member = room._members.get(call_sid)
@@ -624,8 +702,10 @@ class Store:
         speaking = member.speaking if member is not None and member.left_at is None else False
         if event.kind is EventKind.PARTICIPANT_SPEECH_START:
             speaking = True
+            self._speaking[key] = now
         elif event.kind is EventKind.PARTICIPANT_SPEECH_STOP:
             speaking = False
+        speaking = _heard(speaking, participant)
 
         if member is None:
             room._members[call_sid] = Member(participant, joined_at=now, last_changed=now, speaking=speaking)
@@ -663,12 +743,6 @@ class Store:
         else:
             out.log.append(LogEntry(now, LogKind.INFO, f"announcement in {where} finished"))
         return True
-
-    def _floor_member_seq(self, key: MemberKey) -> None:
-        """A poll saw this caller gone after these callbacks were numbered: none of them may bring them back."""
-        floor = self._max_seq.get(key[0])
-        if floor is not None and floor > self._member_seq.get(key, 0):
-            self._member_seq[key] = floor
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -717,13 +791,14 @@ class Store:
             return False
         elif action is Action.KICK:
             self._depart(room, member, KICKED, now, out)
+            room._numbering.gone[member.participant.call_sid] = now
         else:
             participant = outcome.participant
             if participant is None:
                 flag, value = FLAG_UPDATES[action]
                 participant = dataclasses.replace(member.participant, **{flag: value})
             room._members[member.participant.call_sid] = dataclasses.replace(
-                member, participant=participant, last_changed=now
+                member, participant=participant, last_changed=now, speaking=_heard(member.speaking, participant)
             )
         room.last_changed = now
         return True
@@ -745,7 +820,24 @@ class Store:
                 self._forget(key)
                 out.members.remove(key)
                 out.rooms.update(key[0])
+        self._end_lost_speech(now, out)
+        while self._retired:  # oldest first: stop at the first still in force
+            sid, since = next(iter(self._retired.items()))
+            if now - since < RETIRED_FOR:
+                break
+            del self._retired[sid]
         return out.freeze()
+
+    def _end_lost_speech(self, now: float, out: _ChangeSet) -> None:
+        for key, since in list(self._speaking.items()):
+            room = self._rooms.get(key[0])
+            member = room._members.get(key[1]) if room is not None else None
+            if member is None or not member.speaking:
+                del self._speaking[key]  # stopped, left or gone since: nothing to time out
+            elif now - since >= SPEECH_TIMEOUT:
+                room._members[key[1]] = dataclasses.replace(member, speaking=False)
+                del self._speaking[key]
+                out.members.update(key)
 
     def _remove_room(self, sid: str, out: _ChangeSet) -> None:
         room = self._rooms.pop(sid)
@@ -758,11 +850,7 @@ class Store:
             out.members.remove(key)
         self._forget((sid, None))
         out.rooms.remove(sid)
-        self._seen_events.pop(sid, None)
-        self._max_seq.pop(sid, None)
-        self._room_seq.pop(sid, None)
-        for key in [key for key in self._member_seq if key[0] == sid]:
-            del self._member_seq[key]
+        self._retired[sid] = self._clock.now()  # its numbering goes with it: refuse what comes late
 
     def _forget(self, key: TargetKey) -> None:
         self._settled.pop(key, None)
@@ -781,6 +869,16 @@ def _end_reason(conference: Conference, room: Room, ending_label: str | None = N
         member = room.members.get(conference.call_sid_ending_conference)
         who = member.participant.display_name if member is not None else None
     return f"{reason}: {who}" if who and "participant" in word else reason
+
+
+def _left_reason(event: ConferenceEvent) -> str:
+    word = event.reason_participant_left
+    return LEFT_REASONS.get(word, word) if word else LEFT
+
+
+def _heard(speaking: bool, participant: Participant) -> bool:
+    """Whether to show someone as talking: a muted or held caller is not heard in the room."""
+    return speaking and not participant.muted and not participant.hold
 
 
 def _flag_changes(old: Participant, new: Participant, room: str, now: float) -> list[LogEntry]:

@@ -116,6 +116,16 @@ def test_list_values_sign_like_a_multidict() -> None:
     assert signature.compute(VECTORS[6][0], as_lists, TOKEN) == VECTORS[6][2]
 
 
+def test_an_ipv6_public_url_loses_only_its_port() -> None:
+    # The SDK cuts the netloc at its first colon here ("https://[/events"); we keep the address.
+    assert signature.candidate_urls("https://[2001:db8::1]:8443/events") == (
+        "https://[2001:db8::1]:8443/events",
+        "https://[2001:db8::1]/events",
+    )
+    signed = signature.compute("https://[2001:db8::1]/events", SDK_TEST_PARAMS, TOKEN)
+    assert signature.valid("https://[2001:db8::1]:8443/events", SDK_TEST_PARAMS, signed, TOKEN)
+
+
 # Oracle properties: URLs the SDK's urlparse/geturl round-trip, and any printable form text.
 _host = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,3}", fullmatch=True)
 _path = st.from_regex(r"(/[A-Za-z0-9._~%-]{0,12}){0,4}", fullmatch=True)

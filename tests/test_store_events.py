@@ -19,7 +19,7 @@ from confmon.model import (
     ParticipantStatus,
     Snapshot,
 )
-from confmon.store import Changes, Store
+from confmon.store import RETIRED_FOR, SPEECH_TIMEOUT, Changes, Store
 
 ACCOUNT = "AC" + "0" * 32
 ROOM = "CF" + "1" * 32
@@ -283,6 +283,125 @@ def test_poll_departure_keeps_older_callbacks_out(store: Store) -> None:
     assert ca(2) not in present(store)
 
 
+@pytest.mark.parametrize(
+    "late",
+    [
+        (EventKind.PARTICIPANT_MUTE, {"muted": True}),
+        (EventKind.PARTICIPANT_SPEECH_STOP, {}),
+        (EventKind.PARTICIPANT_MODIFY, {"coaching": True}),
+    ],
+)
+def test_a_late_callback_numbered_above_all_others_does_not_bring_back_someone_a_poll_saw_go(
+    store: Store, clock: FrozenClock, late
+) -> None:
+    """bob's mute (4) is in flight and his leave (5) is lost; the sweep sees him gone. Number 4 is
+    higher than anything received, but it is older news than the sweep."""
+    store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob"))
+    conference = store.rooms[ROOM].conference
+    alice = store.rooms[ROOM].members[ca(1)].participant
+    clock.advance(10)
+    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}))
+    kind, flags = late
+    assert store.apply_event(ev(kind, 4, 2, label="bob", **flags)) == Changes.empty
+    assert ca(2) not in present(store) and store.rooms[ROOM].members[ca(2)].left_reason == "left"
+
+
+def test_a_join_from_before_the_poll_that_saw_them_go_is_old_news(store: Store, clock: FrozenClock) -> None:
+    conference = store.rooms[ROOM].conference
+    clock.advance(10)
+    store.apply_snapshot(Snapshot((conference,), {ROOM: ()}))  # alice gone; her leave callback lost
+    stale_join = dataclasses.replace(ev(EventKind.PARTICIPANT_JOIN, 7, 1, label="alice"), timestamp=AT)
+    assert store.apply_event(stale_join) == Changes.empty
+    assert present(store) == {}
+    # A join stamped after the poll is a real return.
+    rejoin = dataclasses.replace(stale_join, sequence_number=8, timestamp=datetime.fromtimestamp(clock.now(), UTC))
+    assert texts(store.apply_event(rejoin)) == [f"alice is back in {NAME}"]
+    assert ca(1) in present(store)
+
+
+def test_a_kicked_caller_stays_gone_whatever_arrives_late(store: Store, clock: FrozenClock) -> None:
+    """The confirmed kick lands before the callbacks the kick itself caused (speech-stop, leave)."""
+    from confmon.model import Action, Outcome, OutcomeStatus, Target
+
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
+    clock.advance(1)
+    store.apply_outcome(Outcome(Action.KICK, Target(ROOM, ca(1), name="alice"), OutcomeStatus.CONFIRMED))
+    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+    assert store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 4, 1, label="alice")) == Changes.empty
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 5, 1, reason_participant_left="participant_updated_via_api"))
+    assert texts(changes) == [] and present(store) == {}
+    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+
+
+def test_a_leave_callback_says_why_someone_a_poll_saw_go_left(store: Store) -> None:
+    store.apply_snapshot(Snapshot((store.rooms[ROOM].conference,), {ROOM: ()}))
+    assert store.rooms[ROOM].members[ca(1)].left_reason == "left"
+    changes = store.apply_event(
+        ev(EventKind.PARTICIPANT_LEAVE, 3, 1, reason_participant_left="participant_updated_via_api")
+    )
+    assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
+    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+
+
+def test_a_late_conference_end_says_why_a_poll_ended_the_room(store: Store) -> None:
+    store.apply_snapshot(Snapshot((), {}))  # the room is gone from the listing: ended, reason unknown
+    assert store.rooms[ROOM].ended_reason == "ended"
+    changes = store.apply_event(
+        ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="last-participant-left", call_sid_ending_conference=ca(1))
+    )
+    assert changes.rooms_updated == (ROOM,) and texts(changes) == []
+    room = store.rooms[ROOM]
+    assert room.ended_reason == "last participant left: alice"
+    assert room.conference.reason_conference_ended == "last-participant-left"
+
+
+def test_no_callback_reopens_a_room_a_poll_ended(store: Store) -> None:
+    store.apply_snapshot(Snapshot((), {}))
+    for event in (
+        ev(EventKind.CONFERENCE_START, 1),  # a late start
+        ev(EventKind.CONFERENCE_START, 50),
+        ev(EventKind.PARTICIPANT_JOIN, 51, 3),
+    ):
+        assert store.apply_event(event) == Changes.empty
+    assert store.rooms[ROOM].ended_at is not None and present(store) == {}
+
+
+def test_late_or_replayed_callbacks_do_not_bring_back_a_room_that_left_the_screen(
+    store: Store, clock: FrozenClock
+) -> None:
+    mute = ev(EventKind.PARTICIPANT_MUTE, 3, 1, label="alice", muted=True)
+    store.apply_event(mute)
+    store.apply_event(ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="last-participant-left"))
+    clock.advance(61)
+    assert store.expire().rooms_removed == (ROOM,)
+    for event in (mute, ev(EventKind.PARTICIPANT_JOIN, 4, 2), ev(EventKind.CONFERENCE_START, 1)):
+        assert store.apply_event(event) == Changes.empty
+    assert ROOM not in store.rooms
+    clock.advance(RETIRED_FOR)  # far past what the receiver would accept: forgotten at last
+    store.expire()
+    assert store._retired == {}
+
+
+def test_end_of_a_room_never_seen_is_forgotten_in_time(clock: FrozenClock) -> None:
+    s = Store(clock)
+    for n in range(1000):
+        s.apply_event(dataclasses.replace(ev(EventKind.CONFERENCE_END, 9), conference_sid=f"CF{n:032x}"))
+    assert s.rooms == {} and len(s._retired) == 1000
+    clock.advance(RETIRED_FOR)
+    s.expire()
+    assert s._retired == {}
+
+
+def test_a_long_busy_room_keeps_one_number_per_caller(store: Store) -> None:
+    """Hours of speech callbacks: the store remembers the last number per caller, not every number."""
+    for seq in range(3, 20_003):
+        kind = EventKind.PARTICIPANT_SPEECH_START if seq % 2 else EventKind.PARTICIPANT_SPEECH_STOP
+        store.apply_event(ev(kind, seq, 1 + seq % 3, label="x"))
+    numbering = store.rooms[ROOM]._numbering
+    assert numbering.members.keys() == {ca(1), ca(2), ca(3)} and numbering.room == 1
+    assert numbering.announcements == set() and len(store._speaking) <= 3
+
+
 def test_a_sweep_that_began_before_a_callback_cannot_undo_it(store: Store, clock: FrozenClock) -> None:
     """A sweep of many rooms takes a while; what it read before a callback arrived is older news."""
     conference = store.rooms[ROOM].conference
@@ -331,11 +450,43 @@ def test_speech_start_and_stop(store: Store, clock: FrozenClock) -> None:
     assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
     assert changes.rooms_updated == () and store.rooms[ROOM].last_changed == room_changed  # talk is not news of the room
     assert store.rooms[ROOM].members[ca(1)].speaking is True
-    store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 1, label="alice", muted=True))
+    store.apply_event(ev(EventKind.PARTICIPANT_MODIFY, 4, 1, label="alice", coaching=True))
     assert store.rooms[ROOM].members[ca(1)].speaking is True  # other updates leave it be
-    changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 5, 1, label="alice", muted=True))
+    changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 5, 1, label="alice", coaching=True))
     assert changes.members_updated == ((ROOM, ca(1)),)
     assert store.rooms[ROOM].members[ca(1)].speaking is False
+
+
+@pytest.mark.parametrize("flag", ["muted", "hold"])
+def test_a_muted_or_held_caller_is_not_heard(store: Store, flag: str) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
+    kind = EventKind.PARTICIPANT_MUTE if flag == "muted" else EventKind.PARTICIPANT_HOLD
+    store.apply_event(ev(kind, 4, 1, label="alice", **{flag: True}))  # the speech-stop was lost
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 5, 1, label="alice", **{flag: True}))
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+
+
+def test_a_poll_that_sees_the_speaker_muted_ends_the_speech(store: Store) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
+    room = store.rooms[ROOM]
+    muted = dataclasses.replace(room.members[ca(1)].participant, muted=True)
+    store.apply_snapshot(Snapshot((room.conference,), {ROOM: (muted,)}))  # the mute callback was lost
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+
+
+def test_a_lost_speech_stop_times_out(store: Store, clock: FrozenClock) -> None:
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
+    clock.advance(SPEECH_TIMEOUT - 1)
+    assert not store.expire() and store.rooms[ROOM].members[ca(1)].speaking
+    clock.advance(1)
+    assert store.expire().members_updated == ((ROOM, ca(1)),)
+    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    # Speaking again starts a new wait, measured from the new speech-start.
+    store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 4, 1, label="alice"))
+    clock.advance(SPEECH_TIMEOUT / 2)
+    store.expire()
+    assert store.rooms[ROOM].members[ca(1)].speaking is True
 
 
 def test_leaving_stops_speaking(store: Store) -> None:
@@ -411,6 +562,46 @@ def test_any_delivery_then_one_sweep_converges(case, polled_first: bool) -> None
     for event in delivered:
         clock.advance(0.1)
         s.apply_event(event)
+    clock.advance(1)
+    s.apply_snapshot(truth_snapshot(final))
+    assert present(s) == final
+
+
+@st.composite
+def late_delivery(draw: st.DrawFn):
+    """A stream split in two: what arrives before the sweep, and what arrives after it, late (some
+    of it more than once, some of it never)."""
+    events, final = draw(world())
+    early, late = [], []
+    for event in events:
+        for _ in range(draw(st.integers(0, 2))):
+            (late if draw(st.booleans()) else early).append(event)
+    return draw(st.permutations(early)), draw(st.permutations(late)), final
+
+
+@settings(max_examples=300, deadline=None)
+@given(late_delivery(), st.booleans())
+def test_callbacks_that_arrive_after_the_sweep_bring_back_no_one_it_saw_gone(case, expired: bool) -> None:
+    """Safety: the sweep saw who is gone, and no late callback from before it brings them back,
+    even once their greyed rows have expired. Liveness: the next sweep shows the truth exactly."""
+    early, late, final = case
+    clock = FrozenClock()
+    s = Store(clock)
+    for event in early:
+        clock.advance(0.1)
+        s.apply_event(event)
+    clock.advance(5)  # the callbacks were stamped (AT) well before the sweep began
+    s.apply_snapshot(truth_snapshot(final))
+    assert present(s) == final
+    room = s.rooms[ROOM]
+    seen_gone = {call_sid for call_sid, m in room.members.items() if m.left_at is not None}
+    if expired:
+        clock.advance(60)
+        s.expire()
+    for event in late:
+        clock.advance(0.1)
+        s.apply_event(event)
+        assert not seen_gone & set(present(s)), event
     clock.advance(1)
     s.apply_snapshot(truth_snapshot(final))
     assert present(s) == final

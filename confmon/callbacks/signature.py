@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import ParseResult, urlparse
 
@@ -44,7 +45,8 @@ def compute(url: str, params: Params, token: str) -> str:
 def _without_port(uri: ParseResult) -> str:
     if not uri.port:
         return uri.geturl()
-    return uri._replace(netloc=uri.netloc.split(":")[0]).geturl()
+    # Only the trailing ":port": an IPv6 literal ("[::1]:8443") has colons of its own.
+    return uri._replace(netloc=re.sub(r":\d*\Z", "", uri.netloc)).geturl()
 
 
 def _with_default_port(uri: ParseResult) -> str:
