@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from confmon.backend import Backend, BackendFactory
@@ -27,6 +27,7 @@ from confmon.feed import EventFeed, Poller
 from confmon.model import Action, Capabilities, ConferenceEvent, OutcomeStatus, Target
 from confmon.moderation import action_allowed
 from confmon.store import Changes, LogEntry, Room, Store
+from confmon.ui.keyed_table import KeyedTable
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
 from confmon.ui.status import FeedMode, StatusBar
@@ -268,28 +269,27 @@ class ConfmonApp(App[None]):
         if self.poller is None:
             return
         table = self.rooms
-        first = int(table.scroll_y)
-        keys = [row.key.value for row in table.ordered_rows[first : first + _PRIORITY_ROWS]]
+        keys = table.keys_from_top(_PRIORITY_ROWS)
         selected = table.highlighted_key
         first_time = not self.poller.priority and bool(keys)
         self.poller.set_priority([selected, *keys] if selected else keys)
         if first_time:  # the first sweep could not know what is on screen: fetch its recordings now
             self.poller.refresh_now()
 
-    @on(DataTable.RowHighlighted, "#rooms")
+    @on(KeyedTable.RowHighlighted, "#rooms")
     def _room_highlighted(self) -> None:
         self._render_participants()
         self._render_titles()
         self.refresh_bindings()
 
-    @on(DataTable.RowSelected, "#rooms")
+    @on(KeyedTable.RowSelected, "#rooms")
     def _room_selected(self) -> None:
         room = self.selected_room
         if room is not None:
             facts, recordings = room_detail(room, self.clock.now())
             self.push_screen(RoomDetailScreen(facts, recordings, has_recordings=self.capabilities.has_recordings))
 
-    @on(DataTable.RowHighlighted, "#participants")
+    @on(KeyedTable.RowHighlighted, "#participants")
     def _participant_highlighted(self) -> None:
         self.refresh_bindings()
 
