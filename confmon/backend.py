@@ -47,6 +47,7 @@ class Backend:
     simulator: SimServer | None = None  # the embedded one, for the demo; tests read its world's truth
     events: asyncio.Queue[ConferenceEvent] | None = None  # accepted status callbacks, while listening
     callback_address: tuple[str, int] | None = None  # where the receiver listens
+    receiver: CallbackReceiver | None = None  # its refusal counts are shown
     callback_error: str | None = None  # why callbacks are off although they were asked for
     callback_sender: CallbackSender | None = None  # the demo simulator's
 
@@ -60,9 +61,25 @@ class Backend:
         return "embedded simulator" if self.simulator is not None else urlsplit(self.base_url).netloc
 
     async def aclose(self) -> None:
-        for close in reversed(self._closers):
-            await close()
-        self._closers.clear()
+        """Close everything opened, newest first; one that fails does not keep the others open."""
+        closers, self._closers = self._closers, []
+        errors = []
+        for close in reversed(closers):
+            try:
+                await close()
+            except Exception as error:  # noqa: BLE001 - raised below, once all are closed
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
+    async def _closing_on_failure(self, opening: Awaitable[None]) -> None:
+        """Await the next thing to open; if that fails or is cancelled (a quit during start-up),
+        close what is already open instead of leaving it listening."""
+        try:
+            await opening
+        except BaseException:
+            await asyncio.shield(self.aclose())
+            raise
 
 
 BackendFactory = Callable[[], Awaitable[Backend]]
@@ -96,7 +113,7 @@ def open_backend(
         )
         backend = Backend(client, moderator, creds.account_sid, connection.base_url, [client.aclose])
         if callbacks is not None:
-            await _listen(backend, callbacks, creds.signing_token, clock)
+            await backend._closing_on_failure(_listen(backend, callbacks, creds.signing_token, clock))
         return backend
 
     return factory
@@ -115,6 +132,7 @@ async def _listen(backend: Backend, settings: CallbackSettings, token: Secret | 
         backend.callback_error = f"callbacks off: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}"
         return
     backend.events = events
+    backend.receiver = receiver
     backend._closers.append(receiver.stop)
 
 
@@ -153,9 +171,13 @@ def open_demo_backend(
         connection = Connection(base_url, credentials, dialect)
         listen = CallbackSettings("127.0.0.1", 0, DEMO_PUBLIC_URL)
         wanted = callbacks and dialects.get(dialect).CAPABILITIES.has_callbacks
-        backend = await open_backend(
-            connection, audit=audit, read_only=read_only, clock=clock, callbacks=listen if wanted else None
-        )()
+        try:
+            backend = await open_backend(
+                connection, audit=audit, read_only=read_only, clock=clock, callbacks=listen if wanted else None
+            )()
+        except BaseException:
+            await asyncio.shield(server.stop())
+            raise
         backend._closers.insert(0, server.stop)
         backend.simulator = server
         if backend.callback_address is not None:
@@ -164,7 +186,7 @@ def open_demo_backend(
                 world, f"http://{host}:{port}/confmon/events", token, sign_url=DEMO_PUBLIC_URL, seed=seed, tick=TICK,
                 **({"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}),
             )
-            await sender.start()
+            await backend._closing_on_failure(sender.start())
             backend._closers.append(sender.stop)  # closed first: stop posting before the receiver goes
             backend.callback_sender = sender
         return backend

@@ -60,23 +60,49 @@ def _rooms(text: str) -> int:
 _LOSSY_HELP = "reorder, repeat and lose some status callbacks, as real delivery may"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _options(*, defaults: bool) -> tuple[argparse.ArgumentParser, ...]:
+    """The options shared by the top level and the subcommands. A subcommand's copies have no
+    defaults of their own, so `confmon --interval 5 demo` keeps the 5 instead of the subparser's
+    default silently replacing it."""
+
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
     dialect = _Parser(add_help=False)
-    dialect.add_argument("--dialect", choices=DIALECTS, help="API dialect (default: the profile's, else twilio2010)")
+    dialect.add_argument(
+        "--dialect", choices=DIALECTS, default=default(None),
+        help="API dialect (default: the profile's, else twilio2010)",
+    )
 
     connection = _Parser(add_help=False, parents=[dialect])
-    connection.add_argument("--profile", help="a named profile from the config file (see `confmon profiles`)")
-    connection.add_argument("--base-url", help="API base URL (default: the profile's, else the dialect's)")
-    connection.add_argument("--account-sid", help="account SID (default: the profile's, else $TWILIO_ACCOUNT_SID)")
+    connection.add_argument(
+        "--profile", default=default(None), help="a named profile from the config file (see `confmon profiles`)"
+    )
+    connection.add_argument(
+        "--base-url", default=default(None), help="API base URL (default: the profile's, else the dialect's)"
+    )
+    connection.add_argument(
+        "--account-sid", default=default(None), help="account SID (default: the profile's, else $TWILIO_ACCOUNT_SID)"
+    )
 
     monitor = _Parser(add_help=False)
-    monitor.add_argument("--interval", type=_interval, default=2.0, help="seconds between polls (default 2)")
-    monitor.add_argument("--read-only", action="store_true", help="hide every key that changes a call")
-    monitor.add_argument("--audit-log", type=Path, help="where actions are recorded (default: user data dir)")
+    monitor.add_argument("--interval", type=_interval, default=default(2.0), help="seconds between polls (default 2)")
     monitor.add_argument(
-        "--reconcile", type=_interval, default=30.0, metavar="SECONDS",
+        "--read-only", action="store_true", default=default(False), help="hide every key that changes a call"
+    )
+    monitor.add_argument(
+        "--audit-log", type=Path, default=default(None), help="where actions are recorded (default: user data dir)"
+    )
+    monitor.add_argument(
+        "--reconcile", type=_interval, default=default(30.0), metavar="SECONDS",
         help="while status callbacks arrive, seconds between the polls that repair what they missed (default 30)",
     )
+    return dialect, connection, monitor
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _, connection, monitor = _options(defaults=True)
+    dialect, sub_connection, sub_monitor = _options(defaults=False)
 
     listen = _Parser(add_help=False)
     listen.add_argument(
@@ -97,12 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     demo = commands.add_parser(
-        "demo", parents=[monitor, dialect], help="monitor a simulated account (no credentials)"
+        "demo", parents=[sub_monitor, dialect], help="monitor a simulated account (no credentials)"
     )
     demo.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     demo.add_argument("--rooms", type=_rooms, default=12, help="live rooms to keep (default 12)")
     demo.add_argument(
-        "--no-callbacks", dest="callbacks", action="store_false", help="poll only: no simulated status callbacks"
+        "--no-callbacks", dest="demo_callbacks", action="store_false", help="poll only: no simulated status callbacks"
     )
     demo.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
@@ -116,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--callback-url", metavar="URL", help="post signed status callbacks for every change here")
     sim.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
-    ls = commands.add_parser("ls", parents=[connection], help="print the rooms once and exit")
+    ls = commands.add_parser("ls", parents=[sub_connection], help="print the rooms once and exit")
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.add_argument(
         "--status", choices=["live", "init", "in-progress", "completed"], default="live",
@@ -131,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_options(args)
         if args.command == "sim":
             return _run_sim(args)
         if args.command == "ls":
@@ -152,6 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(EXIT_USAGE, "no auth token given")
     except KeyboardInterrupt:
         return 130
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.command is not None and (args.callbacks is not None or args.public_url is not None):
+        raise ConfigError(f"--callbacks and --public-url are for the monitor itself, not `confmon {args.command}`")
+    if args.command in (None, "demo") and args.reconcile < args.interval:
+        raise ConfigError(
+            f"--reconcile {args.reconcile:g} is shorter than --interval {args.interval:g}: "
+            "the reconcile sweep is the slow one"
+        )
 
 
 def _fail(code: int, message: str) -> int:
@@ -248,10 +285,12 @@ def _run_demo(args: argparse.Namespace) -> int:
         audit=_audit(args, clock),
         read_only=args.read_only,
         dialect=args.dialect or "twilio2010",
-        callbacks=args.callbacks,
+        callbacks=args.demo_callbacks,
         lossy_callbacks=args.lossy_callbacks,
     )
-    return _run_app(factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args, callbacks=args.callbacks)
+    return _run_app(
+        factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args, callbacks=args.demo_callbacks
+    )
 
 
 def _run_app(

@@ -253,12 +253,16 @@ def callback_settings(listen: str, public_url: str | None) -> CallbackSettings:
     """From `--callbacks HOST:PORT` and `--public-url URL`; without a public URL, the listening one."""
     host, sep, port_text = listen.rpartition(":")
     host = host.strip("[]")  # [::1]:8090
-    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    digits = port_text.isascii() and port_text.isdigit()  # str.isdigit alone takes "²", which int() refuses
+    if not sep or not host or not digits or not 0 <= int(port_text) <= 65535:
         raise ConfigError(f"--callbacks wants HOST:PORT, like 127.0.0.1:8090, not {listen!r}")
     port = int(port_text)
     if public_url is None:
         if port == 0:
             raise ConfigError("--callbacks on port 0 needs --public-url: the provider must know where to post")
+        if host in ("0.0.0.0", "::", ""):
+            # The provider signs the URL it posts to, and it cannot post to "any address".
+            raise ConfigError(f"--callbacks on {listen} needs --public-url: the URL the provider posts to and signs")
         shown = f"[{host}]" if ":" in host else host
         public_url = f"http://{shown}:{port}/"
     parts = urlsplit(public_url)

@@ -2,7 +2,9 @@
 
 `Poller` sweeps the API one sweep at a time. A failed sweep, or one that outlasts its own deadline,
 becomes a health error in the store (the data stays on screen), and the next one waits longer, up
-to `max_backoff`. While status callbacks are live it only reconciles, at `reconcile_interval`.
+to `max_backoff`. While status callbacks are live, a room whose callbacks report its participants
+is only reconciled, by a full sweep every `reconcile_interval`; in between, the rooms callbacks do
+not cover (none set up for them, or not yet heard from) are still polled every `interval`.
 
 `EventFeed` applies the callbacks the receiver accepted. Only cancellation stops either loop.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Protocol
 
 from confmon.api.errors import ApiError, RateLimited
@@ -28,7 +30,9 @@ _MAX_MESSAGE = 240
 
 
 class SweepClient(Protocol):
-    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot: ...
+    async def sweep(
+        self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = (), skip: Collection[str] = ()
+    ) -> Snapshot: ...
 
 
 def _shown(text: str) -> str:
@@ -66,6 +70,7 @@ class Poller:
         self._priority: tuple[str, ...] = ()
         self._wake = asyncio.Event()
         self._retry_after = 0.0
+        self._last_full: float | None = None  # when the last full sweep that succeeded began
 
     @property
     def priority(self) -> tuple[str, ...]:
@@ -89,31 +94,56 @@ class Poller:
 
     @property
     def interval(self) -> float:
-        """Seconds between sweeps now: the reconcile interval while callbacks are live."""
-        return self.reconcile_interval if self.reconciling and self.reconcile_interval else self._interval
+        """Seconds between sweeps of what callbacks do not cover (everything, while they are not live)."""
+        return self._interval
+
+    @property
+    def last_reconcile_at(self) -> float | None:
+        """When the last full sweep began (the reconcile sweep, while callbacks are live)."""
+        return self._last_full
+
+    def _full_sweep_due(self) -> bool:
+        if not self.reconciling or self._last_full is None:
+            return True
+        assert self.reconcile_interval is not None  # reconciling needs one
+        return self._clock.now() - self._last_full >= self.reconcile_interval
 
     @property
     def next_delay(self) -> float:
-        """Seconds to wait after the sweep that just ended: the interval, doubled per consecutive failure."""
+        """Seconds to wait after the sweep that just ended: the interval, doubled per consecutive
+        failure; while callbacks cover every live room, until the next reconcile sweep is due."""
         failures = self._store.health.failures
-        if not failures:
-            return self.interval
-        backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
-        return max(backoff, self._retry_after)
+        if failures:
+            backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
+            return max(backoff, self._retry_after)
+        if self.reconciling and self._last_full is not None and self._store.live_rooms() == len(
+            self._store.callback_rooms()
+        ):
+            assert self.reconcile_interval is not None
+            return max(0.0, self._last_full + self.reconcile_interval - self._clock.now())
+        return self._interval
 
     async def poll_once(self) -> Changes:
+        """One sweep: full, or (callbacks live, reconcile not yet due) of what they do not cover."""
         self._retry_after = 0.0
         started = self._clock.now()
+        full = self._full_sweep_due()
+        skip = frozenset() if full else self._store.callback_rooms()
         deadline = asyncio.timeout(self.sweep_deadline)
         try:
             async with deadline:
                 snapshot = await self._client.sweep(
-                    priority=self._priority, recordings_for=self._priority[:RECORDINGS_ROOMS]
+                    priority=self._priority,
+                    recordings_for=[sid for sid in self._priority[:RECORDINGS_ROOMS] if sid not in skip],
+                    skip=skip,
                 )
             if not snapshot.taken_at:  # the store needs to know when the sweep ran
                 finished = self._clock.now()
                 snapshot = dataclasses.replace(snapshot, taken_at=finished, latency=finished - started)
-            return self._store.apply_snapshot(snapshot)
+            changes = self._store.apply_snapshot(snapshot)
+            if full:
+                self._last_full = started
+            return changes
         except (ApiError, OSError, TimeoutError) as error:
             if isinstance(error, RateLimited) and error.retry_after:
                 self._retry_after = error.retry_after

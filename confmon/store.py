@@ -83,6 +83,8 @@ JOIN_GRACE = 2.0
 # tell who is talking, so nothing else would ever clear it.
 SPEECH_TIMEOUT = 120.0
 
+_SPEECH = (EventKind.PARTICIPANT_SPEECH_START, EventKind.PARTICIPANT_SPEECH_STOP)
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -147,6 +149,9 @@ class _Numbering:
     # from after that moment (by its Timestamp) brings them back. call_sid -> when it was seen.
     gone: dict[str, float] = field(default_factory=dict)
     announcements: set[int] = field(default_factory=set)
+    # Whether this room's callbacks tell who comes and goes (a join, leave, mute, hold or modify was
+    # seen): only then may polling its participants wait for the reconcile sweep.
+    covered: bool = False
 
     def is_news(self, event: ConferenceEvent) -> bool:
         seq, kind = event.sequence_number, event.kind
@@ -162,6 +167,8 @@ class _Numbering:
             self.room = seq
         elif kind.about_participant and event.call_sid is not None:
             self.members[event.call_sid] = seq
+            if kind not in _SPEECH:  # speech alone may be all a room subscribed to
+                self.covered = True
         else:
             self.announcements.add(seq)
 
@@ -347,6 +354,15 @@ class Store:
 
     def pending_for(self, conference_sid: str, call_sid: str | None = None) -> Action | None:
         return self._pending.get((conference_sid, call_sid))
+
+    def callback_rooms(self) -> frozenset[str]:
+        """Live rooms whose status callbacks report their participants (see _Numbering.covered)."""
+        return frozenset(
+            sid for sid, room in self._rooms.items() if room.ended_at is None and room._numbering.covered
+        )
+
+    def live_rooms(self) -> int:
+        return sum(1 for room in self._rooms.values() if room.ended_at is None)
 
     # ---- polls --------------------------------------------------------------------------------
 

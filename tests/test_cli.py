@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from confmon.callbacks.receiver import CallbackReceiver
+from confmon.cli import build_parser
 from confmon.secret import Secret
 
 ACCOUNT = "AC" + "c1" * 16
@@ -75,6 +76,24 @@ def test_ls_with_an_api_key(sim_url):
 
 
 @pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["demo"], {"interval": 2.0, "reconcile": 30.0, "read_only": False, "demo_callbacks": True}),
+        (["--reconcile", "50", "--read-only", "demo"], {"reconcile": 50.0, "read_only": True}),
+        (["demo", "--interval", "5", "--no-callbacks"], {"interval": 5.0, "demo_callbacks": False}),
+        (["--interval", "5", "demo", "--interval", "7"], {"interval": 7.0}),
+        (["--profile", "lab", "--dialect", "restcomm", "ls"], {"profile": "lab", "dialect": "restcomm"}),
+        (["ls", "--base-url", "http://x"], {"base_url": "http://x", "profile": None}),
+        (["--dialect", "twilio2008", "sim"], {"dialect": "twilio2008"}),
+    ],
+)
+def test_options_before_a_subcommand_are_kept(argv, expected):
+    """A subcommand's own copy of an option has no default to overwrite the one given before it."""
+    args = build_parser().parse_args(argv)
+    assert {key: getattr(args, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
     ("args", "env", "code", "words"),
     [
         (("--bogus",), {}, 2, "unrecognized arguments"),
@@ -91,6 +110,13 @@ def test_ls_with_an_api_key(sim_url):
         (("ls", "--base-url", "http://[::1"), creds(), 2, "http(s) URL"),
         (("--public-url", "https://cb.example.test/"), creds(), 2, "needs --callbacks"),
         (("--callbacks", "8090"), creds(), 2, "HOST:PORT"),
+        (("--callbacks", "127.0.0.1:²"), creds(), 2, "HOST:PORT"),
+        (("--callbacks", "0.0.0.0:8090"), creds(), 2, "needs --public-url"),
+        (("--callbacks", "[::]:8090"), creds(), 2, "needs --public-url"),
+        (("--callbacks", "127.0.0.1:8090", "demo"), {}, 2, "for the monitor itself"),
+        (("--public-url", "https://cb.example.test/", "ls"), creds(), 2, "for the monitor itself"),
+        (("--interval", "10", "--reconcile", "5", "demo"), {}, 2, "shorter than --interval"),
+        (("demo", "--interval", "60"), {}, 2, "shorter than --interval"),
         (("--callbacks", "127.0.0.1:0"), creds(), 2, "needs --public-url"),
         (("--callbacks", "127.0.0.1:8090", "--public-url", "ftp://cb.example.test/"), creds(), 2, "http(s) URL"),
         (("--callbacks", "127.0.0.1:8090", "--dialect", "restcomm", "--base-url", "http://127.0.0.1:9"), creds(), 2,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -24,14 +24,18 @@ class FakeClient:
     def __init__(self, *script: Snapshot | BaseException, clock: FrozenClock | None = None, takes: float = 0) -> None:
         self.script = list(script)
         self.priorities: list[tuple[str, ...]] = []
+        self.skipped: list[frozenset[str]] = []
         self.sweeps = 0
         self.running = 0
         self.most_running = 0
         self._clock = clock
         self._takes = takes
 
-    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
+    async def sweep(
+        self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = (), skip: Collection[str] = ()
+    ) -> Snapshot:
         self.priorities.append(tuple(priority))
+        self.skipped.append(frozenset(skip))
         self.running += 1
         self.most_running = max(self.most_running, self.running)
         try:
@@ -109,7 +113,9 @@ async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) ->
 class HangingClient(FakeClient):
     """A sweep that never ends, as against a server trickling every response within each call's deadline."""
 
-    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
+    async def sweep(
+        self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = (), skip: Collection[str] = ()
+    ) -> Snapshot:
         self.sweeps += 1
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
@@ -246,18 +252,49 @@ def event(seq: int, kind: EventKind = EventKind.PARTICIPANT_MUTE, **fields) -> C
     return ConferenceEvent(kind, ROOM.sid, ROOM.account_sid, ROOM.friendly_name, seq, AT, call_sid="CA" + "2" * 32, **fields)
 
 
-def test_live_callbacks_slow_polling_to_the_reconcile_interval_and_quiet_ones_speed_it_up(
+async def test_live_callbacks_slow_polling_to_the_reconcile_interval_and_quiet_ones_speed_it_up(
     store: Store, clock: FrozenClock
 ) -> None:
     p = poller(FakeClient(), store, clock, interval=2, reconcile_interval=30)
+    await p.poll_once()
     assert (p.reconciling, p.next_delay) == (False, 2)  # no callback yet: polling
     store.apply_event(event(1))
-    assert (p.reconciling, p.next_delay) == (True, 30)
-    clock.advance(29.9)
+    assert (p.reconciling, p.next_delay) == (True, 30)  # the only room is covered: wait for the reconcile
+    clock.advance(10)
+    assert p.next_delay == 20  # counted from the last full sweep
+    clock.advance(19.9)
     assert p.reconciling
     clock.advance(0.1)  # as long without a callback as a reconcile interval: polling again
     assert (p.reconciling, p.next_delay) == (False, 2)
     assert poller(FakeClient(), store, clock, interval=2).next_delay == 2  # no receiver: never reconciling
+
+
+OTHER = Conference("CF" + "3" * 32, ROOM.account_sid, "Ops handover", ConferenceStatus.IN_PROGRESS)
+BOTH = Snapshot((ROOM, OTHER), {ROOM.sid: (), OTHER.sid: ()})
+
+
+async def test_rooms_callbacks_do_not_cover_are_still_polled_at_the_interval(store: Store, clock: FrozenClock) -> None:
+    """One room's callbacks must not slow down the rooms that send none: those are polled as before,
+    and the full reconcile sweep comes every reconcile interval."""
+    client = FakeClient(*[BOTH] * 10)
+    p = poller(client, store, clock, interval=2, reconcile_interval=30)
+    await p.poll_once()  # polling: a full sweep
+    store.apply_event(event(1, EventKind.PARTICIPANT_JOIN))  # ROOM's callbacks report who is in it
+    assert store.callback_rooms() == {ROOM.sid} and p.next_delay == 2  # OTHER is not covered
+    clock.advance(2)
+    await p.poll_once()
+    assert client.skipped[-1] == {ROOM.sid}  # only OTHER's participants fetched
+    clock.advance(28)
+    store.apply_event(event(2))  # callbacks still live
+    await p.poll_once()
+    assert client.skipped[-1] == frozenset() and p.last_reconcile_at == clock.now()  # the reconcile sweep
+
+
+async def test_speech_alone_does_not_cover_a_room(store: Store, clock: FrozenClock) -> None:
+    p = poller(FakeClient(), store, clock, interval=2, reconcile_interval=30)
+    await p.poll_once()
+    store.apply_event(event(1, EventKind.PARTICIPANT_SPEECH_START, muted=False))
+    assert p.reconciling and store.callback_rooms() == frozenset() and p.next_delay == 2
 
 
 async def test_the_event_feed_applies_a_burst_as_one_delivery(store: Store) -> None:

@@ -91,6 +91,31 @@ async def test_the_cursor_keeps_to_its_key_when_rows_above_go() -> None:
         assert table.get_row_index("new") == 30
 
 
+async def test_the_highlighted_row_keeps_its_line_on_screen_when_rows_above_it_go() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.table
+        table.move_cursor(row=20)  # scrolled: r20 on the last line
+        await pilot.pause()
+        top = table.scroll_offset.y
+        assert top > 0 and "room 20" in line(table, 11)
+        table.sync({k: v for k, v in rows(30).items() if k not in {f"r{i}" for i in range(8)}})
+        await pilot.pause()
+        assert table.highlighted_key == "r20" and table.scroll_offset.y == top - 8
+        assert "room 20" in line(table, 11)
+
+
+async def test_a_click_after_a_fractional_scroll_lands_on_the_row_drawn_there() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.table
+        table.scroll_to(y=3.6, animate=False)  # as a scrollbar drag may leave it
+        await pilot.pause()
+        assert "room 4 " in line(table, 1)
+        await pilot.click(table, offset=(3, 1))
+        assert table.highlighted_key == "r4"
+
+
 async def test_a_vanished_highlighted_row_leaves_no_selection_until_a_cursor_key() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 12)) as pilot:

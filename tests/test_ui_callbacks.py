@@ -135,7 +135,15 @@ async def test_refused_callbacks_change_nothing(tmp_path, refusal: str) -> None:
         before = dict(app.store.rooms[conference_sid].members)
 
         assert await post(app, mute, **kwargs) == expected
-        await pilot.pause(0.1)
+        why = {
+            "unsigned": "unsigned callback",
+            "wrong-token": "bad callback signature",
+            "tampered": "bad callback signature",
+            "stale": "callback timestamp too far from now (a replay?)",
+            "oversized": "callback body over the limit",
+            "malformed": "callback form does not parse",
+        }[refusal]
+        await wait_until(pilot, lambda: f"1 callback refused, last: {why}" in status(app), timeout=3)  # the tick
 
         assert dict(app.store.rooms[conference_sid].members) == before
         assert app.store.health.last_event_at is None
@@ -172,18 +180,39 @@ async def test_live_callbacks_turn_polling_into_a_slow_reconcile(tmp_path) -> No
     app = make_app(tmp_path / "audit.jsonl", callbacks=True, interval=0.25, reconcile_interval=30)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
-        assert "no callbacks yet, polling every 0s" in status(app)
-        assert app.poller.interval == 0.25
+        assert "no callbacks yet, polling every 250ms" in status(app)
         conference_sid, call_sid = focus_participant(app)
+        sweeps = count_sweeps(app)
 
         app.backend.world.update_participant(conference_sid, call_sid, hold=True)
         await wait_until(pilot, lambda: app.poller.reconciling)
-        assert app.poller.interval == 30
-        await wait_until(pilot, lambda: "via callback · reconciled" in status(app) and "every 30s" in status(app))
+        others = len(app.store.rooms) - 1
+        # This room's callbacks cover it; the others, which sent none, are still polled meanwhile.
+        await wait_until(
+            pilot, lambda: f"reconciled 0s ago, every 30s · {others} rooms without callbacks polled every 250ms"
+            in status(app),
+        )
+        await wait_until(pilot, lambda: len(sweeps) >= 2)
+        assert all(conference_sid not in snapshot.participants for snapshot in sweeps)
 
-        app.clock.advance(31)  # the callbacks went quiet: polling again, at once
-        await wait_until(pilot, lambda: "callbacks quiet 31s, polling every 0s" in status(app))
-        assert not app.poller.reconciling and app.poller.interval == 0.25
+        app.clock.advance(31)  # the callbacks went quiet: polling again, at once, every room
+        await wait_until(pilot, lambda: "callbacks quiet 31s, polling every 250ms" in status(app))
+        assert not app.poller.reconciling
+        await wait_until(pilot, lambda: conference_sid in sweeps[-1].participants)
+
+
+async def test_rooms_all_covered_by_callbacks_wait_for_the_reconcile_sweep(tmp_path) -> None:
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True, rooms=1, interval=0.25, reconcile_interval=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conference_sid, call_sid = focus_participant(app)
+        app.backend.world.update_participant(conference_sid, call_sid, muted=True)
+        await wait_until(pilot, lambda: "via callback · reconciled" in status(app) and "every 30s" in status(app))
+        assert "without callbacks" not in status(app)
+        await pilot.pause(0.3)  # the wait that began before the callback came ends with one more sweep
+        sweeps = count_sweeps(app)
+        await pilot.pause(1.0)  # four poll intervals
+        assert sweeps == []
 
 
 async def test_a_lost_callback_is_repaired_by_the_reconcile_sweep(tmp_path) -> None:

@@ -16,7 +16,7 @@ import math
 import random
 import socket
 import time
-from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Generator, Iterator, Sequence
 from datetime import date
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -320,10 +320,12 @@ class ConferenceClient:
 
     # The poll
 
-    async def sweep(self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = ()) -> Snapshot:
-        """List every live room, then the participants of each, the `priority` rooms first, and the
-        recordings of the `recordings_for` rooms (where the dialect has recordings; at most
-        MAX_RECORDING_ROOMS of them), each right after that room's participants.
+    async def sweep(
+        self, *, priority: Sequence[str] = (), recordings_for: Sequence[str] = (), skip: Collection[str] = ()
+    ) -> Snapshot:
+        """List every live room, then the participants of each but the `skip` rooms, the `priority`
+        rooms first, and the recordings of the `recordings_for` rooms (where the dialect has
+        recordings; at most MAX_RECORDING_ROOMS of them), each right after that room's participants.
 
         A room that is gone (404) by the time its participants or recordings are asked for gets no
         entry; any other error fails the whole sweep.
@@ -340,7 +342,9 @@ class ConferenceClient:
         for listing in reversed(listings):
             for room in listing:
                 rooms.setdefault(room.sid, room)
-        order = list(dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)))
+        order = [
+            sid for sid in dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)) if sid not in skip
+        ]
         wanted: set[str] = set()
         if self.dialect.list_recordings is not None:
             asked = list(dict.fromkeys(sid for sid in recordings_for if sid in rooms))

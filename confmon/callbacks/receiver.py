@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -30,6 +31,7 @@ MAX_BODY = 16 * 1024  # a conference callback is well under 2 KiB
 MAX_FIELDS = 100  # Twilio sends about 20
 BODY_DEADLINE = 5.0  # seconds; Twilio itself gives up at 15 s
 KEEPALIVE = 10.0  # seconds an idle connection may stay open (aiohttp's default is an hour)
+SHUTDOWN = 0.5  # seconds stop() waits for requests in flight: quitting must not hang on a slow client
 MAX_AGE = 300.0  # seconds; Twilio gives up delivering after 15 s, the rest is for clock skew
 
 Sink = Callable[[ConferenceEvent], None] | asyncio.Queue[ConferenceEvent]
@@ -75,6 +77,10 @@ class CallbackReceiver:
         self._clock = clock or SystemClock()
         self._max_age = max_age
         self._runner: web.AppRunner | None = None
+        # What was refused, by reason: a public URL that is not the one the provider signs makes
+        # every callback a 403, and the operator must be able to see that from the status bar.
+        self.refused: Counter[str] = Counter()
+        self.last_refusal: str | None = None
 
     def __repr__(self) -> str:
         return f"CallbackReceiver({self._base!r}, token={self._token!r})"
@@ -85,7 +91,9 @@ class CallbackReceiver:
             raise RuntimeError("receiver already started")
         app = web.Application(client_max_size=self._max_body)
         app.router.add_post(self.path, self._handle)  # other methods: 405 from the router
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE, shutdown_timeout=SHUTDOWN
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, self._host, self._port)
@@ -119,50 +127,51 @@ class CallbackReceiver:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         given = request.headers.get(signature.HEADER)
         if not given:
-            return _refuse(403, "unsigned callback", close=True)  # its body is never read
+            return self._refuse(403, "unsigned callback", close=True)  # its body is never read
         try:
             body = await self._read_body(request)
         except _TooLarge:
-            return _refuse(413, "callback body over the limit", close=True)
+            return self._refuse(413, "callback body over the limit", close=True)
         except TimeoutError:
-            return _refuse(408, "callback body too slow", close=True)
+            return self._refuse(408, "callback body too slow", close=True)
         if request.content_type != FORM:
-            return _refuse(400, "callback is not a form")
+            return self._refuse(400, "callback is not a form")
         try:
             pairs = parse_qsl(
                 body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FIELDS
             )
         except ValueError:  # bad UTF-8, a field without "=", too many fields
-            return _refuse(400, "callback form does not parse")
+            return self._refuse(400, "callback form does not parse")
         form: MultiDict[str] = MultiDict(pairs)
         # The raw query, byte for byte: Twilio signed the URL exactly as it requested it.
         _, _, query = request.raw_path.partition("?")
         url = f"{self._base}?{query}" if query else self._base
         if not signature.valid(url, form, given, self._token.reveal()):
-            return _refuse(403, "bad callback signature")
+            return self._refuse(403, "bad callback signature")
         try:
             event = parse_event(form)
         except FormError as error:
-            return _refuse(400, f"signed callback is not a conference event: {error}")
+            return self._refuse(400, f"signed callback is not a conference event: {error}")
         if abs(self._clock.now() - event.timestamp.timestamp()) > self._max_age:
-            return _refuse(403, "callback timestamp too far from now (a replay?)")
+            return self._refuse(403, "callback timestamp too far from now (a replay?)")
         try:
             if isinstance(self._on_event, asyncio.Queue):
                 self._on_event.put_nowait(event)
             else:
                 self._on_event(event)
         except asyncio.QueueFull:
-            return _refuse(503, "event queue full")
+            return self._refuse(503, "event queue full")
         except Exception:
             log.exception("callback consumer failed")
-            return _refuse(500, "callback consumer failed")
+            return self._refuse(500, "callback consumer failed")
         return web.Response(status=204)
 
-
-def _refuse(status: int, why: str, *, close: bool = False) -> web.Response:
-    # The reason is ours, never the request's headers, so neither token nor signature is logged.
-    log.info("refused callback: %s (%d)", why, status)
-    response = web.Response(status=status, text=why)
-    if close:
-        response.force_close()  # the rest of that body is not worth waiting for
-    return response
+    def _refuse(self, status: int, why: str, *, close: bool = False) -> web.Response:
+        # The reason is ours, never the request's headers, so neither token nor signature is logged.
+        log.info("refused callback: %s (%d)", why, status)
+        self.refused[why] += 1
+        self.last_refusal = why
+        response = web.Response(status=status, text=why)
+        if close:
+            response.force_close()  # the rest of that body is not worth waiting for
+        return response

@@ -96,6 +96,9 @@ class ConfmonApp(App[None]):
         self._titles: dict[Widget, str] = {}
         self._note = ""
         self._was_reconciling = False
+        # The next flush looks at every room, not only those that changed: on the clock's tick
+        # (every row's ages move) and when the filter changes.
+        self._redraw_all = True
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -141,15 +144,22 @@ class ConfmonApp(App[None]):
         )
         if backend.events is not None:
             self._run_events(backend.events)
-        if backend.callback_error:
-            self._note = backend.callback_error
+        else:
+            self.participants.hide("talk")  # no callbacks after all: nothing can tell who is talking
+        if backend.callback_error:  # the status bar keeps saying it; the log says it once
             self._show_log([LogEntry(self.clock.now(), "error", backend.callback_error)])
         self._schedule_flush()
         await self.poller.run()
 
     @work(group="callbacks", exclusive=True, exit_on_error=False)
     async def _run_events(self, events: asyncio.Queue[ConferenceEvent]) -> None:
-        await EventFeed(events, self.store, on_changes=self._apply).run()
+        while True:  # a bug must not leave the receiver filling a queue no one empties
+            try:
+                await EventFeed(events, self.store, on_changes=self._apply).run()
+            except Exception as error:  # noqa: BLE001 - shown, then the feed starts again
+                self._note = f"callback feed failed, restarting: {type(error).__name__}: {error}"
+                self._show_log([LogEntry(self.clock.now(), "error", self._note)])
+                await asyncio.sleep(1.0)
 
     async def on_unmount(self) -> None:
         if self.backend is not None:
@@ -159,15 +169,15 @@ class ConfmonApp(App[None]):
         """The one place a failed worker becomes visible: on the status bar and in the log."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            message = f"{event.worker.group} failed: {type(error).__name__}: {error}"
-            self._note = message
-            self._show_log([LogEntry(self.clock.now(), "error", message)])
-            self._render_status()
+            self._note = f"{event.worker.group} failed: {type(error).__name__}: {error}"
+            self._show_log([LogEntry(self.clock.now(), "error", self._note)])
+            self._schedule_flush()
 
     def _tick(self) -> None:
         # A timer callback that raises kills a Textual app: nothing may escape from here.
         try:
             self._apply(self.store.expire())
+            self._redraw_all = True
             self._schedule_flush()
             poller = self.poller
             if poller is not None:
@@ -209,14 +219,19 @@ class ConfmonApp(App[None]):
             if changes.health_changed and self.store.health.last_error is None:
                 self._note = ""  # a good poll clears the last worker failure from the bar
             now = self.clock.now()
-            self.rooms.show(self.store, now, self.name_filter)
+            changed = None  # every room; else only these, in the order the store added them (new rows go last)
+            if not self._redraw_all:
+                changed = (*changes.rooms_added, *changes.rooms_updated, *changes.rooms_removed)
+            self._redraw_all = False
+            self.rooms.show(self.store, now, self.name_filter, changed)
             self._render_participants(now)
             self._render_titles()
             self._refresh_bindings_if_changed()
             self._tell_priority()
+            self._render_status()
         except Exception as error:  # noqa: BLE001 - shown, not swallowed
             self._note = f"display failed: {type(error).__name__}: {error}"
-        self._render_status()
+            self._show_log([LogEntry(self.clock.now(), "error", self._note)])
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer rebuilds every key on refresh_bindings: only when what the keys may do moved."""
@@ -261,8 +276,18 @@ class ConfmonApp(App[None]):
         poller, backend = self.poller, self.backend
         if poller is None or backend is None:
             return FeedMode(poll_interval=self.interval)
+        reconciling = poller.reconciling
+        receiver = backend.receiver
         return FeedMode(
-            callbacks=backend.events is not None, reconciling=poller.reconciling, poll_interval=poller.interval
+            callbacks=backend.events is not None,
+            reconciling=reconciling,
+            poll_interval=poller.interval,
+            reconcile_interval=poller.reconcile_interval,
+            last_reconcile_at=poller.last_reconcile_at,
+            polled_rooms=self.store.live_rooms() - len(self.store.callback_rooms()) if reconciling else 0,
+            callback_error=backend.callback_error,
+            refused=receiver.refused.total() if receiver is not None else 0,
+            last_refusal=receiver.last_refusal if receiver is not None else None,
         )
 
     def _tell_priority(self) -> None:
@@ -278,9 +303,14 @@ class ConfmonApp(App[None]):
 
     @on(KeyedTable.RowHighlighted, "#rooms")
     def _room_highlighted(self) -> None:
-        self._render_participants()
-        self._render_titles()
-        self.refresh_bindings()
+        # A handler that raises ends a Textual app: shown instead, as in the flush.
+        try:
+            self._render_participants()
+            self._render_titles()
+            self.refresh_bindings()
+        except Exception as error:  # noqa: BLE001 - shown, not swallowed
+            self._note = f"display failed: {type(error).__name__}: {error}"
+            self._schedule_flush()
 
     @on(KeyedTable.RowSelected, "#rooms")
     def _room_selected(self) -> None:
@@ -450,6 +480,7 @@ class ConfmonApp(App[None]):
     @on(FilterBar.Changed, "#filter")  # Input messages from other screens bubble here too
     def _filter_changed(self, event: FilterBar.Changed) -> None:
         self.name_filter = event.value.strip()
+        self._redraw_all = True
         self._schedule_flush()
 
     @on(FilterBar.Submitted, "#filter")
@@ -458,6 +489,7 @@ class ConfmonApp(App[None]):
         bar = self.filter_bar
         bar.display = bool(self.name_filter)
         self.rooms.focus()
+        self._redraw_all = True
         self._schedule_flush()
 
     def action_help(self) -> None:

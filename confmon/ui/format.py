@@ -17,6 +17,13 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d{s % 86400 // 3600:02d}h"
 
 
+def interval(seconds: float | None) -> str:
+    """How often: '250ms' below a second (where duration would say '0s'), else as duration does."""
+    if seconds is not None and 0 < seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    return duration(seconds)
+
+
 def ago(seconds: float | None) -> str:
     return "never" if seconds is None else f"{duration(seconds)} ago"
 

@@ -110,9 +110,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def __init__(self, *, hidden: Collection[str] = (), **kwargs) -> None:
         super().__init__(**kwargs)
-        # Columns the backend has no data for are left out, not shown empty.
-        self.columns_shown = tuple(column for column in self.COLUMNS if column[0] not in hidden)
-        self._width = sum(width + 2 * PADDING for _, _, width in self.columns_shown)
+        self._set_columns(tuple(column for column in self.COLUMNS if column[0] not in hidden))
         self._shown: dict[str, Row] = {}  # in display order
         self._keys: list[str] = []  # the same order, by position
         self._index: dict[str, int] = {}
@@ -122,10 +120,22 @@ class KeyedTable(ScrollView, can_focus=True):
         # Rendered rows, without the cursor, for the base style they were rendered with.
         self._strips: dict[str, Strip] = {}
         self._header: Strip | None = None
+        self._header_style: Style | None = None
         self._strip_style: Style | None = None
         self._row_styles: dict[str, Style] = {}
-        self._column_meta = [Style.from_meta({"column": i}) for i in range(len(self.columns_shown))]
         self.virtual_size = Size(self._width, 1)
+
+    def _set_columns(self, columns: tuple[tuple[str, str, int], ...]) -> None:
+        # Columns the backend has no data for are left out, not shown empty.
+        self.columns_shown = columns
+        self._width = sum(width + 2 * PADDING for _, _, width in columns)
+        self._column_meta = [Style.from_meta({"column": i}) for i in range(len(columns))]
+
+    def hide(self, *names: str) -> None:
+        """Leave these columns out from now on, rows and all: what the backend turned out not to report."""
+        self._set_columns(tuple(column for column in self.columns_shown if column[0] not in names))
+        self._header = None
+        self.reset()
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -154,7 +164,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def keys_from_top(self, count: int) -> list[str]:
         """The keys of the first `count` rows from the top of the view down."""
-        first = int(self.scroll_y)
+        first = self.scroll_offset.y  # what is drawn: scroll_y itself may be fractional mid-drag
         return self._keys[first : first + count]
 
     def row(self, values: dict[str, str], style: str = "") -> Row:
@@ -165,27 +175,34 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def sync(self, rows: Mapping[str, Row]) -> bool:
         """Make the table show exactly `rows`, in their order for new keys; True if anything changed."""
+        return self.patch({key: None for key in self._shown if key not in rows} | rows)
+
+    def patch(self, rows: Mapping[str, Row | None]) -> bool:
+        """Change only these rows: a Row adds or updates one (new keys go last, in this order), None
+        removes it; the other rows stay as they are. True if anything changed."""
         keep = self.highlighted_key
         shown, strips = self._shown, self._strips
-        gone = [key for key in shown if key not in rows]
-        for key in gone:
-            del shown[key]
-            strips.pop(key, None)
-        added = False
+        moved = False  # rows came or went: every line below the first change is another row now
         updated: list[str] = []
         for key, row in rows.items():
             old = shown.get(key)
+            if row is None:
+                if old is not None:
+                    del shown[key]
+                    strips.pop(key, None)
+                    moved = True
+                continue
             if old == row:
                 continue
             if old is None:
-                added = True
+                moved = True
             else:
                 updated.append(key)
                 strips.pop(key, None)
             shown[key] = row
-        if not (gone or added or updated):
+        if not (moved or updated):
             return False
-        if gone or added:  # rows moved: every line below the first change is another row now
+        if moved:
             self._keys = list(shown)
             self._index = {key: i for i, key in enumerate(self._keys)}
             self.virtual_size = Size(self._width, len(self._keys) + 1)
@@ -195,7 +212,10 @@ class KeyedTable(ScrollView, can_focus=True):
                 self.refresh_line(self._index[key] + 1)
         if keep is not None:
             if keep in shown:
+                shift = self._index[keep] - self._cursor
                 self._set_cursor(self._index[keep])
+                if shift:  # rows above it went: keep it on its line of the screen, not off it
+                    self.scroll_to(y=max(0, self.scroll_offset.y + shift), animate=False)
             else:
                 self._selection_lost = True
                 self.show_cursor = False
@@ -240,20 +260,21 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def _scroll_cursor_into_view(self) -> None:
         rows = max(1, self.scrollable_content_region.height - 1)  # lines under the header
-        top = int(self.scroll_y)
+        top = self.scroll_offset.y
         if self._cursor < top:
             self.scroll_to(y=self._cursor, animate=False)
         elif self._cursor >= top + rows:
             self.scroll_to(y=self._cursor - rows + 1, animate=False)
 
-    def _reclaim_selection(self) -> bool:
+    def _reclaim_selection(self, *, tell: bool = True) -> bool:
         """After a lost selection, the first cursor key shows the cursor where it is, without moving."""
         if not self._selection_lost or not self._keys:
             return False
         self._selection_lost = False
         self.show_cursor = True
         self._refresh_cursor_line()
-        self.post_message(self.RowHighlighted(self, self._keys[self._cursor]))
+        if tell:
+            self.post_message(self.RowHighlighted(self, self._keys[self._cursor]))
         return True
 
     def _page(self) -> int:
@@ -293,16 +314,15 @@ class KeyedTable(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:  # outside, or on the header
             return
-        row = int(self.scroll_y) + offset.y - 1
+        row = self.scroll_offset.y + offset.y - 1
         if not 0 <= row < len(self._keys):
             return
         event.stop()
-        if self._reclaim_selection() and row == self._cursor:
-            return
-        if row == self._cursor:
-            self.action_select_cursor()
-        else:
+        if row != self._cursor:
+            self._reclaim_selection(tell=False)
             self.move_cursor(row=row)
+        elif not self._reclaim_selection():
+            self.action_select_cursor()
 
     # ---- drawing ------------------------------------------------------------------------------
 
@@ -310,14 +330,14 @@ class KeyedTable(ScrollView, can_focus=True):
         base = self.rich_style
         if base != self._strip_style:  # focus tints the background: every cached row is stale
             self._strips.clear()
-            self._header = None
             self._strip_style = base
         scroll_x, scroll_y = self.scroll_offset
         fill = base  # what the line is padded with beyond the last column
         if y == 0:  # the header stays put while the rows scroll under it
             fill = base + self.get_component_rich_style("keyed-table--header")
-            if self._header is None:
+            if self._header is None or self._header_style != fill:
                 self._header = self._strip(tuple(label for _, label, _ in self.columns_shown), fill)
+                self._header_style = fill
             strip = self._header
         else:
             index = scroll_y + y - 1

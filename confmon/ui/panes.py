@@ -6,7 +6,7 @@ sanitized and is only ever wrapped in `Text`, never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from rich.text import Text
 from textual.widgets import RichLog
@@ -53,32 +53,39 @@ class RoomsTable(KeyedTable):
             hidden.add("recordings")
         super().__init__(hidden=hidden, **kwargs)
 
-    def show(self, store: Store, now: float, name_filter: str = "") -> bool:
+    def show(self, store: Store, now: float, name_filter: str = "", only: Collection[str] | None = None) -> bool:
+        """The rooms matching the filter; `only`: just these rooms changed (None: look at every room,
+        as the clock's tick must, since every row's ages move)."""
         needle = name_filter.casefold()
-        rows: dict[str, Row] = {}
-        for sid, room in store.rooms.items():
-            conference = room.conference
-            if needle and needle not in conference.friendly_name.casefold():
-                continue
-            pending = store.pending_for(sid)
-            ended = room.ended_at is not None or conference.status is ConferenceStatus.COMPLETED
-            status = _PENDING_WORDS[pending] if pending else _ROOM_STATUS.get(conference.status, str(conference.status))
-            created = conference.date_created.timestamp() if conference.date_created else room.first_seen
-            rows[sid] = self.row(
-                {
-                    "name": room.name,
-                    "status": status,
-                    "moderator": "–" if conference.moderator_present is None else fmt.flag(conference.moderator_present),
-                    "people": str(room.participant_count),
-                    "muted": str(room.muted_count),
-                    "recordings": _recordings(room),
-                    "age": fmt.duration((room.ended_at or now) - created),  # an ended room's age stops
-                    "region": conference.region or "–",
-                    "updated": fmt.duration(now - room.last_changed),
-                },
-                style="dim" if ended else "",
+        if only is None:
+            return self.sync(
+                {sid: row for sid, room in store.rooms.items() if (row := self._row(store, room, now, needle))}
             )
-        return self.sync(rows)
+        rooms = store.rooms
+        return self.patch({sid: self._row(store, rooms[sid], now, needle) if sid in rooms else None for sid in only})
+
+    def _row(self, store: Store, room: Room, now: float, needle: str) -> Row | None:
+        conference = room.conference
+        if needle and needle not in conference.friendly_name.casefold():
+            return None
+        pending = store.pending_for(conference.sid)
+        ended = room.ended_at is not None or conference.status is ConferenceStatus.COMPLETED
+        status = _PENDING_WORDS[pending] if pending else _ROOM_STATUS.get(conference.status, str(conference.status))
+        created = conference.date_created.timestamp() if conference.date_created else room.first_seen
+        return self.row(
+            {
+                "name": room.name,
+                "status": status,
+                "moderator": "–" if conference.moderator_present is None else fmt.flag(conference.moderator_present),
+                "people": str(room.participant_count),
+                "muted": str(room.muted_count),
+                "recordings": _recordings(room),
+                "age": fmt.duration((room.ended_at or now) - created),  # an ended room's age stops
+                "region": conference.region or "–",
+                "updated": fmt.duration(now - room.last_changed),
+            },
+            style="dim" if ended else "",
+        )
 
 
 def _recordings(room: Room) -> str:

@@ -17,8 +17,21 @@ class FeedMode:
     """How the data is being kept fresh."""
 
     callbacks: bool = False  # the receiver is listening
-    reconciling: bool = False  # callbacks are live, so polling is only a slow reconcile sweep
-    poll_interval: float = 2.0  # seconds between sweeps now
+    reconciling: bool = False  # callbacks are live: the rooms they cover wait for the reconcile sweep
+    poll_interval: float = 2.0  # seconds between sweeps of what callbacks do not cover
+    reconcile_interval: float | None = None
+    last_reconcile_at: float | None = None
+    polled_rooms: int = 0  # live rooms callbacks do not cover, polled every poll_interval meanwhile
+    callback_error: str | None = None  # why callbacks are off although they were asked for
+    refused: int = 0  # callbacks the receiver refused (bad signature, too big, ...)
+    last_refusal: str | None = None
+
+
+Part = tuple[str, str] | str
+# (importance, parts): when the line is longer than the bar, the least important go first. Who
+# and where, the data's age and source, and what is failing always stay.
+Segment = tuple[int, list[Part]]
+ALWAYS = 9
 
 
 class StatusBar(Static):
@@ -29,10 +42,14 @@ class StatusBar(Static):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self._segments: list[Segment] = []
         self._line = Text()
 
     def render(self) -> Text:
         return self._line
+
+    def on_resize(self) -> None:
+        self._fit()
 
     def show(
         self,
@@ -46,43 +63,71 @@ class StatusBar(Static):
         note: str = "",
         mode: FeedMode = FeedMode(),
     ) -> None:
-        parts: list[tuple[str, str] | str] = [
-            (f" {account} ", "bold"), "@ ", (host or "connecting…", ""), (f" ({dialect})", "dim")
+        segments: list[Segment] = [
+            (ALWAYS, [(f" {account} ", "bold"), "@ ", (host or "connecting…", "")]),
+            (3, [(f" ({dialect})", "dim")]),
         ]
         if read_only:
-            parts += ["  ", (" READ-ONLY ", "reverse yellow")]
-        parts += _freshness(health, now, mode)
+            segments.append((ALWAYS, ["  ", (" READ-ONLY ", "reverse yellow")]))
+        segments += _freshness(health, now, mode)
         if health is not None and health.last_error:
             since = fmt.duration(now - health.error_since) if health.error_since is not None else "?"
-            parts += ["  ", (f"⚠ {health.last_error} (failing for {since}, {health.failures}×)", "bold red")]
+            error = f"⚠ {health.last_error} (failing for {since}, {health.failures}×)"
+            segments.append((ALWAYS, ["  ", (error, "bold red")]))
         if note:
-            parts += ["  ", (note, "yellow")]
+            segments.append((ALWAYS, ["  ", (note, "yellow")]))
+        self._segments = segments
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.size.width or 10**6  # before the first layout: everything
+        segments = self._segments
+        lengths = [Text.assemble(*parts).cell_len for _, parts in segments]
+        total = sum(lengths)
+        dropped = set()
+        # The least important first; of equals, the one further right.
+        for i in sorted(range(len(segments)), key=lambda i: (segments[i][0], -i)):
+            if total <= width or segments[i][0] >= ALWAYS:
+                break
+            dropped.add(i)
+            total -= lengths[i]
+        parts = (part for i, (_, parts) in enumerate(segments) if i not in dropped for part in parts)
         line = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         if line != self._line:
             self._line = line
             self.refresh()
 
 
-def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[tuple[str, str] | str]:
+def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[Segment]:
     """Where the newest data came from and when: 'data 2s ago via callback · reconciled 14s ago,
     every 30s'; via poll, with why it is polling when callbacks were asked for."""
     polled = health.last_success_at if health else None
     heard = health.last_event_at if health else None
     if polled is None and heard is None:
-        return ["  ", ("waiting for first poll", "italic")]
+        return [(ALWAYS, ["  ", ("waiting for first poll", "italic")])]
     by_callback = heard is not None and (polled is None or heard >= polled)
     newest = heard if by_callback else polled
-    parts: list[tuple[str, str] | str] = [
-        "  data ", (fmt.ago(now - newest), "bold"), " via ", ("callback" if by_callback else "poll", "bold")
+    segments: list[Segment] = [
+        (ALWAYS, ["  data ", (fmt.ago(now - newest), "bold"), " via ", ("callback" if by_callback else "poll", "bold")])
     ]
-    every = fmt.duration(mode.poll_interval)
-    if mode.reconciling and by_callback:
-        parts += [f" · reconciled {fmt.ago(None if polled is None else now - polled)}, every {every}"]
-    elif mode.reconciling:
-        parts += [f" (reconcile, every {every}) · last callback {fmt.ago(None if heard is None else now - heard)}"]
+    every = fmt.interval(mode.poll_interval)
+    if mode.reconciling:
+        if not by_callback:
+            segments.append((6, [f" · last callback {fmt.ago(None if heard is None else now - heard)}"]))
+        reconciled = None if mode.last_reconcile_at is None else now - mode.last_reconcile_at
+        segments.append((7, [f" · reconciled {fmt.ago(reconciled)}, every {fmt.interval(mode.reconcile_interval)}"]))
+        if mode.polled_rooms:
+            rooms = "1 room" if mode.polled_rooms == 1 else f"{mode.polled_rooms} rooms"
+            segments.append((5, [f" · {rooms} without callbacks polled every {every}"]))
     elif mode.callbacks:
         quiet = "no callbacks yet" if heard is None else f"callbacks quiet {fmt.duration(now - heard)}"
-        parts += [" · ", (quiet, "yellow"), f", polling every {every}"]
+        segments.append((7, [" · ", (quiet, "yellow"), f", polling every {every}"]))
+    elif mode.callback_error:
+        segments.append((8, [" · ", (mode.callback_error, "yellow")]))
+    if mode.refused:
+        refused = f"{mode.refused} callback{'s' if mode.refused > 1 else ''} refused, last: {mode.last_refusal}"
+        # Worth more room than the reconcile's age: all of them refused is what a wrong --public-url looks like.
+        segments.append((8, [" · ", (refused, "yellow")]))
     if health is not None and health.last_latency is not None:
-        parts += [f" · sweep {fmt.latency(health.last_latency)}"]
-    return parts
+        segments.append((2, [f" · sweep {fmt.latency(health.last_latency)}"]))
+    return segments
