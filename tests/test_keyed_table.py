@@ -157,6 +157,19 @@ async def test_cells_are_plain_text_cut_with_an_ellipsis() -> None:
         assert app.is_running
 
 
+async def test_a_patch_changes_only_the_rows_it_names() -> None:
+    app = TableApp(rows=5)
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.table
+        assert table.patch({"r1": None, "r3": Row(("room 3", "ended")), "new": Row(("newcomer", "live"))})
+        await pilot.pause()
+        assert [line(table, y).split()[:2] for y in range(1, 6)] == [
+            ["room", "0"], ["room", "2"], ["room", "3"], ["room", "4"], ["newcomer", "live"]
+        ]
+        assert table.get_cell("r3", "state").plain == "ended" and table.row_count == 5
+        assert not table.patch({"r1": None, "r0": Row(("room 0", "live"))})  # gone already, and the same
+
+
 def test_fit_pads_and_cuts_by_cells() -> None:
     assert fit("abc", 5) == "abc  "
     assert fit("abcdef", 5) == "abcd…"
