@@ -239,3 +239,23 @@ async def test_a_dialect_without_callbacks_listens_for_none(tmp_path) -> None:
         assert app.backend.events is None and app.backend.callback_address is None
         assert "talk" not in [key for key, _, _ in app.participants.columns_shown]
         assert "via poll" in status(app) and "callback" not in status(app)
+
+
+async def test_callbacks_that_cannot_listen_stay_said_on_the_status_bar(tmp_path, monkeypatch) -> None:
+    from confmon.callbacks.receiver import CallbackReceiver
+
+    async def taken(self) -> tuple[str, int]:
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(CallbackReceiver, "start", taken)
+    app = make_app(tmp_path / "audit.jsonl", callbacks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        app.clock.advance(5)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.store.health.last_success_at == app.clock.now())
+        await pilot.pause(0.1)
+        # Good polls since, and it still says why there are no callbacks; no Talk column to stay empty.
+        assert "callbacks off: cannot listen on 127.0.0.1:0: Address already in use" in status(app)
+        assert "talk" not in [key for key, _, _ in app.participants.columns_shown]
+        assert app.backend.events is None and app.is_running

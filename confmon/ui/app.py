@@ -144,7 +144,7 @@ class ConfmonApp(App[None]):
         )
         if backend.events is not None:
             self._run_events(backend.events)
-        else:
+        elif self.callbacks:
             self.participants.hide("talk")  # no callbacks after all: nothing can tell who is talking
         if backend.callback_error:  # the status bar keeps saying it; the log says it once
             self._show_log([LogEntry(self.clock.now(), "error", backend.callback_error)])
