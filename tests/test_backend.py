@@ -25,6 +25,20 @@ async def refused(host: str, port: int) -> bool:
     return False
 
 
+@pytest.fixture
+def closed(monkeypatch) -> list[tuple[str, int] | None]:
+    """Where each backend closed by the test had its receiver listening."""
+    addresses: list[tuple[str, int] | None] = []
+    real_aclose = Backend.aclose
+
+    async def aclose(self) -> None:
+        addresses.append(self.callback_address)
+        await real_aclose(self)
+
+    monkeypatch.setattr(Backend, "aclose", aclose)
+    return addresses
+
+
 def demo(tmp_path):
     clock = FrozenClock()
     return open_demo_backend(
@@ -32,7 +46,9 @@ def demo(tmp_path):
     )
 
 
-async def test_a_start_that_fails_after_the_receiver_listens_closes_it_and_the_simulator(tmp_path, monkeypatch) -> None:
+async def test_a_start_that_fails_after_the_receiver_listens_closes_it_and_the_simulator(
+    tmp_path, monkeypatch, closed
+) -> None:
     opened: list[tuple[str, int]] = []
     real_start = SimServer.start
 
@@ -46,21 +62,13 @@ async def test_a_start_that_fails_after_the_receiver_listens_closes_it_and_the_s
 
     monkeypatch.setattr(SimServer, "start", start)
     monkeypatch.setattr(CallbackSender, "start", broken_sender)
-    listening: list[tuple[str, int]] = []
-    real_aclose = Backend.aclose
-
-    async def aclose(self) -> None:
-        listening.append(self.callback_address)
-        await real_aclose(self)
-
-    monkeypatch.setattr(Backend, "aclose", aclose)
     with pytest.raises(RuntimeError, match="sender broke"):
         await demo(tmp_path)()
-    assert listening and listening[0] is not None
-    assert await refused(*listening[0]) and await refused(*opened[0])
+    assert closed and closed[0] is not None
+    assert await refused(*closed[0]) and await refused(*opened[0])
 
 
-async def test_a_quit_during_start_up_leaves_nothing_listening(tmp_path, monkeypatch) -> None:
+async def test_a_quit_during_start_up_leaves_nothing_listening(tmp_path, monkeypatch, closed) -> None:
     reached = asyncio.Event()
 
     async def slow_sender(self) -> None:  # the receiver is up; the sender never gets going
@@ -68,20 +76,12 @@ async def test_a_quit_during_start_up_leaves_nothing_listening(tmp_path, monkeyp
         await asyncio.Event().wait()
 
     monkeypatch.setattr(CallbackSender, "start", slow_sender)
-    listening: list[tuple[str, int]] = []
-    real_aclose = Backend.aclose
-
-    async def aclose(self) -> None:
-        listening.append(self.callback_address)
-        await real_aclose(self)
-
-    monkeypatch.setattr(Backend, "aclose", aclose)
     task = asyncio.create_task(demo(tmp_path)())
     await reached.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert listening and await refused(*listening[0])
+    assert closed and closed[0] is not None and await refused(*closed[0])
 
 
 async def test_one_closer_failing_does_not_keep_the_others_open() -> None:
@@ -93,7 +93,8 @@ async def test_one_closer_failing_does_not_keep_the_others_open() -> None:
     async def broken() -> None:
         raise OSError("already gone")
 
-    backend = Backend(None, None, "AC", "http://x", [lambda: ok("client"), broken, lambda: ok("receiver")])  # type: ignore[arg-type]
+    closers = [lambda: ok("client"), broken, lambda: ok("receiver")]
+    backend = Backend(None, None, "AC", "http://x", closers)  # type: ignore[arg-type]
     with pytest.raises(OSError, match="already gone"):
         await backend.aclose()
     assert closed == ["receiver", "client"]
