@@ -260,7 +260,7 @@ def callback_settings(listen: str, public_url: str | None) -> CallbackSettings:
     if public_url is None:
         if port == 0:
             raise ConfigError("--callbacks on port 0 needs --public-url: the provider must know where to post")
-        if host in ("0.0.0.0", "::", ""):
+        if host in ("0.0.0.0", "::"):
             # The provider signs the URL it posts to, and it cannot post to "any address".
             raise ConfigError(f"--callbacks on {listen} needs --public-url: the URL the provider posts to and signs")
         shown = f"[{host}]" if ":" in host else host

@@ -362,7 +362,7 @@ class Store:
         )
 
     def live_rooms(self) -> int:
-        return sum(1 for room in self._rooms.values() if room.ended_at is None)
+        return len(self._rooms) - len(self._ended)  # an ended room is in _ended until it is removed
 
     # ---- polls --------------------------------------------------------------------------------
 
@@ -665,7 +665,7 @@ class Store:
     def _event_leave(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
         room = self._event_room(event, now, out)
         call_sid = event.call_sid
-        assert call_sid is not None  # checked by _Numbering.is_news
+        assert call_sid is not None  # the parser requires CallSid for every participant event
         member = room._members.get(call_sid)
         room._numbering.gone.pop(call_sid, None)  # their leave has a number now: later ones mean a return
         if member is None:
@@ -697,7 +697,7 @@ class Store:
     def _event_presence(self, event: ConferenceEvent, now: float, out: _ChangeSet) -> bool:
         """join, mute/unmute, hold/unhold, modify, speech-start/stop: each says the caller is in the room."""
         call_sid = event.call_sid
-        assert call_sid is not None  # checked by _Numbering.is_news
+        assert call_sid is not None  # the parser requires CallSid for every participant event
         room = self._event_room(event, now, out)
         numbering = room._numbering
         gone_at = numbering.gone.get(call_sid)

@@ -115,8 +115,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._keys: list[str] = []  # the same order, by position
         self._index: dict[str, int] = {}
         self._cursor = 0
-        self.show_cursor = True
-        self._selection_lost = False
+        self._selection_lost = False  # the cursor is hidden until a cursor key or a click
         # Rendered rows, without the cursor, for the base style they were rendered with.
         self._strips: dict[str, Strip] = {}
         self._header: Strip | None = None
@@ -149,7 +148,7 @@ class KeyedTable(ScrollView, can_focus=True):
 
     @property
     def highlighted_key(self) -> str | None:
-        if self._selection_lost or not self.show_cursor or not 0 <= self._cursor < len(self._keys):
+        if self._selection_lost or not 0 <= self._cursor < len(self._keys):
             return None
         return self._keys[self._cursor]
 
@@ -218,7 +217,6 @@ class KeyedTable(ScrollView, can_focus=True):
                     self.scroll_to(y=max(0, self.scroll_offset.y + shift), animate=False)
             else:
                 self._selection_lost = True
-                self.show_cursor = False
                 self._refresh_cursor_line()
         self._cursor = max(0, min(self._cursor, len(self._keys) - 1))
         return True
@@ -231,7 +229,6 @@ class KeyedTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._cursor = 0
         self._selection_lost = False
-        self.show_cursor = True
         self.virtual_size = Size(self._width, 1)
         self.scroll_to(y=0, animate=False)
         self.refresh()
@@ -271,7 +268,6 @@ class KeyedTable(ScrollView, can_focus=True):
         if not self._selection_lost or not self._keys:
             return False
         self._selection_lost = False
-        self.show_cursor = True
         self._refresh_cursor_line()
         if tell:
             self.post_message(self.RowHighlighted(self, self._keys[self._cursor]))
@@ -348,7 +344,7 @@ class KeyedTable(ScrollView, can_focus=True):
             if strip is None:
                 row = self._shown[key]
                 strip = self._strips[key] = self._strip(row.cells, base + self._row_style(row.style))
-            if index == self._cursor and self.show_cursor and not self._selection_lost:
+            if index == self._cursor and not self._selection_lost:
                 cursor = self.get_component_rich_style("keyed-table--cursor")
                 strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
                 fill = base + cursor
