@@ -22,7 +22,7 @@ def _replacement(ch: str) -> str:
     if category == "Cc":  # C0, DEL, C1: shown, never sent to the terminal
         code = ord(ch)
         return f"\\x{code:02x}"
-    if category in ("Cf", "Cs", "Co", "Cn") or category.startswith("Z") and ch != " ":
+    if category in ("Cf", "Cs", "Co", "Cn") or (category.startswith("Z") and ch != " "):
         # bidi overrides, zero-width joiners, surrogates, private use, unassigned, odd spaces
         return f"\\u{ord(ch):04x}" if category != "Zs" else " "
     return ch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 
 class Secret:
     __slots__ = ("_value",)
@@ -27,5 +29,5 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self):  # never pickled into a file by accident
+    def __reduce__(self) -> NoReturn:  # never pickled into a file by accident
         raise TypeError("Secret cannot be pickled")

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import ParseResult, urlparse
 
 HEADER = "X-Twilio-Signature"
@@ -19,7 +19,8 @@ Params = Mapping[str, str] | Mapping[str, list[str]] | Mapping[str, str | list[s
 
 
 def _values(params: Params, name: str) -> Iterable[str]:
-    getall = getattr(params, "getall", None)  # multidict.MultiDict: repeated keys
+    # A multidict.MultiDict (repeated keys) passes as a Mapping[str, str], so its getall is found at run time.
+    getall: Callable[[str], list[str]] | None = getattr(params, "getall", None)
     if getall is not None:
         return getall(name)
     value = params[name]
@@ -63,6 +64,7 @@ def candidate_urls(url: str) -> tuple[str, ...]:
     port-less form strips any port, which is what lets the published `:1234` vector pass.
     """
     urls = [url]
+    variants: tuple[str, ...]
     try:
         uri = urlparse(url)
         variants = (_without_port(uri), _with_default_port(uri))

@@ -245,8 +245,9 @@ class Rooms:
 
         `record` makes a room that has not started yet record from its start.
         """
+        room: Room | None
         if is_conference_sid(conference):
-            room: Room | None = self.get(conference)
+            room = self.get(conference)
             if not room.live:
                 raise Invalid(f"Conference {conference} is already completed")
         else:

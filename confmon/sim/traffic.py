@@ -53,7 +53,7 @@ SPEECH_PAUSE_MEAN = 3.0  # seconds of quiet before the next caller talks
 CUT_IN_SHARE = 0.15  # turns where the next caller starts before the last has finished
 MAX_SPEAKERS = 2  # at once in one room
 
-_HISTORY_REASONS = (
+_HISTORY_REASONS: tuple[tuple[EndReason, int], ...] = (
     (EndReason.LAST_LEFT, 6),
     (EndReason.END_ON_EXIT_LEFT, 3),
     (EndReason.VIA_API, 1),
@@ -139,7 +139,8 @@ class Traffic:
         created = now - rng.uniform(3600.0, HISTORY_SPAN)
         duration = rng.uniform(300.0, 3600.0)
         room = self._open(rng, created)
-        reasons, weights = zip(*_HISTORY_REASONS, strict=True)
+        reasons = [r for r, _ in _HISTORY_REASONS]
+        weights = [w for _, w in _HISTORY_REASONS]
         reason = rng.choices(reasons, weights)[0]
         ending = None if reason is EndReason.VIA_API else names.new_sid(rng, "CA")
         if room.records:  # the archive has no callers: the recording is credited to a call of its own
@@ -265,7 +266,9 @@ class Traffic:
             return
         script.talking.discard(call_sid)
         room = self._rooms.find_sid(sid)
-        caller = room.callers.get(call_sid) if room is not None else None
+        if room is None:  # pruned
+            return
+        caller = room.callers.get(call_sid)
         if caller is not None:  # still there; perhaps already silenced by a mute or hold
             self._rooms.stop_speaking(room, caller, at)
 

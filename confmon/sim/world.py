@@ -228,7 +228,9 @@ class World:
         else:
             self._rooms.stop_speaking(room, caller, at)
 
-    def announce(self, conference_sid: str, url: str, method: str = "POST", call_sid_or_label: str | None = None) -> None:
+    def announce(
+        self, conference_sid: str, url: str, method: str = "POST", call_sid_or_label: str | None = None
+    ) -> None:
         """Play a URL into a live room, or to one participant; listeners hear `announcement-end`."""
         at = self._sync()
         room = self._rooms.get(conference_sid)

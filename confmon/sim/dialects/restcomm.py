@@ -232,7 +232,9 @@ def like(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _conference_filter(query: Mapping[str, str], status_of: Callable[[Conference], str]) -> Callable[[Conference], bool]:
+def _conference_filter(
+    query: Mapping[str, str], status_of: Callable[[Conference], str]
+) -> Callable[[Conference], bool]:
     tests: list[Callable[[Conference], bool]] = []
     if "Status" in query:
         status = like(query["Status"])

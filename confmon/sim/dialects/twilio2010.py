@@ -20,8 +20,8 @@ from aiohttp import web
 
 from confmon.model import Conference, ConferenceStatus, Participant, Recording
 from confmon.sim import auth, forms, xmlwrite
-from confmon.sim.dialects import twilio2010_xml as xml
 from confmon.sim.dialects import twilio2010_shapes as shapes
+from confmon.sim.dialects import twilio2010_xml as xml
 from confmon.sim.dialects.base import JSON, XML, Call, Dialect, Keys, Routes, split_suffix
 from confmon.sim.dialects.twilio2010_shapes import SIGNALWIRE, TELNYX, TWILIO, Flavor, PageLinks, Resource
 from confmon.sim.errors import ApiError
@@ -240,7 +240,7 @@ class SignalWire(Twilio2010):
     name = SIGNALWIRE.name
     label = SIGNALWIRE.label
     prefix = SIGNALWIRE.prefix
-    suffixes = {".json": JSON, None: JSON}
+    suffixes: ClassVar[Mapping[str | None, str]] = {".json": JSON, None: JSON}
     unserved = (".xml", ".csv", ".html")
 
     def authorized(self, request: web.Request, keys: Keys) -> bool:
@@ -259,7 +259,7 @@ class Telnyx(Twilio2010):
     name = TELNYX.name
     label = TELNYX.label
     prefix = TELNYX.prefix
-    suffixes = {None: JSON, ".json": JSON}
+    suffixes: ClassVar[Mapping[str | None, str]] = {None: JSON, ".json": JSON}
     unserved = (".xml", ".csv", ".html")
 
     def authorized(self, request: web.Request, keys: Keys) -> bool:
