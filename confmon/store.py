@@ -667,7 +667,11 @@ class Store:
         call_sid = event.call_sid
         assert call_sid is not None  # the parser requires CallSid for every participant event
         member = room._members.get(call_sid)
-        room._numbering.gone.pop(call_sid, None)  # their leave has a number now: later ones mean a return
+        gone = room._numbering.gone
+        if call_sid in gone and event.timestamp.timestamp() >= gone[call_sid] - JOIN_GRACE:
+            # A leave from after a poll or kick saw them go has a number: a later join means a return.
+            # One from before it is older news than that sighting, which keeps guarding them.
+            del gone[call_sid]
         if member is None:
             return True  # nothing on screen to grey; the number now keeps older callbacks out
         if member.left_at is not None:

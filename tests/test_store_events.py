@@ -632,3 +632,18 @@ def test_in_order_stream_matches_truth_exactly() -> None:
     for event in reversed(events):
         s.apply_event(dataclasses.replace(event))
     assert present(s) == {ca(1): (False, False), ca(2): (False, True)}
+
+
+def test_a_late_leave_from_before_the_sweep_does_not_let_a_late_join_bring_them_back() -> None:
+    """Found by the property above: the caller left (18), came back (19) and left again (20, lost).
+    The sweep saw them gone; 18 and 19 arrive after it. The leave is older than that sighting, so
+    it must not lift the guard that keeps the join, also from before the sweep, out."""
+    clock = FrozenClock()
+    s = Store(clock)
+    s.apply_event(ev(EventKind.PARTICIPANT_MODIFY, 17, 1))
+    clock.advance(5)
+    s.apply_snapshot(Snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
+    for event in (ev(EventKind.PARTICIPANT_LEAVE, 18, 1), ev(EventKind.PARTICIPANT_JOIN, 19, 1)):
+        clock.advance(0.1)
+        s.apply_event(event)
+    assert present(s) == {}
