@@ -246,7 +246,8 @@ class Probe:
     def __init__(self, app) -> None:
         self.reset()
         self.frames_total = 0
-        apply_event, flush, display = app.store.apply_event, app._flush_changes, app._display
+        store = app.session.store
+        apply_event, flush, display = store.apply_event, app._flush_changes, app._display
 
         def timed_apply_event(event):
             changes = apply_event(event)
@@ -259,7 +260,8 @@ class Probe:
             return changes
 
         def timed_flush(*args, **kwargs):
-            # ConfmonApp._flush_changes turns the store into rows: all applied so far is in this repaint.
+            # ConfmonApp._flush_changes takes the session's update and turns it into rows: all
+            # applied so far is in this repaint.
             started = now()
             flush(*args, **kwargs)
             self.flushes.append(now() - started)
@@ -278,9 +280,9 @@ class Probe:
                 self._unpainted.clear()
             return result
 
-        # Instance attributes shadow the methods: EventFeed calls store.apply_event, call_later is
-        # handed app._flush_changes, and the screen calls app._display, each looked up at call time.
-        app.store.apply_event = timed_apply_event
+        # Instance attributes shadow the methods: EventFeed calls store.apply_event, call_after_refresh
+        # is handed app._flush_changes, and the screen calls app._display, each looked up at call time.
+        store.apply_event = timed_apply_event
         app._flush_changes = timed_flush
         app._display = timed_display
 
@@ -313,17 +315,17 @@ class Probe:
 async def _settle(app, probe: Probe, limit: float = 15.0) -> None:
     """Until the receiver's queue is empty and every applied event is on a painted frame."""
     deadline = now() + limit
-    while now() < deadline and not (app.backend.events.empty() and probe.settled):
+    while now() < deadline and not (app.session.backend.events.empty() and probe.settled):
         await asyncio.sleep(0.02)
 
 
 async def _ready(app, probe: Probe, rooms: int) -> None:
     deadline = now() + 60
     while now() < deadline:
-        backend = app.backend
+        backend = app.session.backend
         if backend is not None and backend.callback_error:
             raise SystemExit(backend.callback_error)
-        if backend is not None and backend.callback_address and len(app.store.rooms) >= rooms and probe.frames_total:
+        if backend is not None and backend.callback_address and len(app.rooms_seen) >= rooms and probe.frames_total:
             await asyncio.sleep(1.0)  # let the first load's repaints finish
             return
         await asyncio.sleep(0.05)
@@ -398,8 +400,8 @@ async def bench(args: argparse.Namespace, sim: SimProcess, generator: GeneratorP
     from confmon.backend import open_backend
     from confmon.clock import SystemClock
     from confmon.config import CallbackSettings, Connection, Credentials
+    from confmon.launch import make_app
     from confmon.secret import Secret
-    from confmon.ui.app import ConfmonApp
 
     clock = SystemClock()  # the receiver refuses Timestamps more than 300 s from its clock
     credentials = Credentials(ACCOUNT, ACCOUNT, Secret(TOKEN), Secret(TOKEN))
@@ -410,11 +412,11 @@ async def bench(args: argparse.Namespace, sim: SimProcess, generator: GeneratorP
             Connection(sim.base_url, credentials), audit=audit, read_only=True, clock=clock,
             callbacks=CallbackSettings("127.0.0.1", 0, PUBLIC_URL),
         )
-        app = ConfmonApp(backend, account_label=ACCOUNT, clock=clock, interval=2.0, read_only=True, callbacks=True)
+        app = make_app(backend, clock=clock, interval=2.0)
         probe = Probe(app)
         async with app.run_test(size=(200, 50)):
             await _ready(app, probe, min(args.rooms, generator.rooms))
-            host, port = app.backend.callback_address
+            host, port = app.session.backend.callback_address
             url = f"http://{host}:{port}{urlsplit(PUBLIC_URL).path}"  # where the proxy would forward to
             lag = asyncio.create_task(probe.sample_lag())
             try:

@@ -38,27 +38,26 @@ async def bench_repaint(base_url: str, polls: int) -> tuple[float, list[float]]:
     from confmon.backend import open_backend
     from confmon.clock import SystemClock
     from confmon.config import Connection, Credentials
+    from confmon.launch import make_app
     from confmon.secret import Secret
-    from confmon.ui.app import ConfmonApp
 
     clock = SystemClock()
     connection = Connection(base_url, Credentials(ACCOUNT, ACCOUNT, Secret(TOKEN)))
     with TemporaryDirectory() as tmp:
         audit = AuditLog(Path(tmp) / "audit.jsonl", clock=clock)
-        app = ConfmonApp(
-            open_backend(connection, audit=audit, read_only=True, clock=clock),
-            account_label=ACCOUNT, clock=clock, interval=0.5, read_only=True,
-        )
+        app = make_app(open_backend(connection, audit=audit, read_only=True, clock=clock), clock=clock, interval=0.5)
         arrived: list[float] = []
         painted: list[float] = []
-        original_apply, original_display = app._apply, app._display
+        session = app.session
+        original_publish, original_display = session._publish, app._display
 
-        def timed_apply(changes):
+        def timed_publish(changes, **kwargs):
+            # A poll's result reaching the session, which tells the screen.
             if (changes.rooms_added or changes.rooms_updated or changes.members_updated or changes.members_added) and (
                 len(arrived) == len(painted)
             ):
                 arrived.append(time.perf_counter())
-            original_apply(changes)
+            original_publish(changes, **kwargs)
 
         def timed_display(*args, **kwargs):
             result = original_display(*args, **kwargs)
@@ -66,7 +65,7 @@ async def bench_repaint(base_url: str, polls: int) -> tuple[float, list[float]]:
                 painted.append(time.perf_counter())
             return result
 
-        app._apply = timed_apply
+        session._publish = timed_publish  # before the session opens, so the poller is given this one
         app._display = timed_display
         async with app.run_test(size=(200, 50)) as pilot:
             while len(painted) < polls + 1:

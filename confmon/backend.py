@@ -1,7 +1,8 @@
-"""Wiring of the sources behind a face: a client, its moderator, the status-callback receiver when
-asked for, and (for the demo) the simulator with its signed callbacks.
+"""Wiring of the sources behind a session: a client, its moderator, the status-callback receiver
+when asked for, and (for the demo) the simulator with its signed callbacks.
 
-The UI receives a `Backend` and never builds a URL or touches HTTP itself.
+`Sources` says what will be opened and what it can do before anything is opened (a screen lays
+out its columns by the capabilities first); the session opens it inside the running loop.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from confmon.api import dialects
 from confmon.api.client import ConferenceClient
 from confmon.audit import AuditLog
 from confmon.clock import Clock
 from confmon.callbacks.receiver import CallbackReceiver
 from confmon.config import CallbackSettings, Connection, Credentials
-from confmon.model import ConferenceEvent
+from confmon.model import Capabilities, ConferenceEvent
 from confmon.moderation import Moderator
 from confmon.secret import Secret
 
@@ -85,6 +87,17 @@ class Backend:
 BackendFactory = Callable[[], Awaitable[Backend]]
 
 
+@dataclass(frozen=True)
+class Sources:
+    """One account's sources, not yet open: what the session will run, and what they can do."""
+
+    account: str  # the account id, as the status bar names it
+    capabilities: Capabilities  # the dialect's: the same the opened client reports
+    read_only: bool
+    callbacks: bool  # status callbacks are asked for, and the dialect has them
+    open: BackendFactory
+
+
 def make_client(connection: Connection, clock: Clock | None = None) -> ConferenceClient:
     creds = connection.credentials
     return ConferenceClient(
@@ -104,7 +117,9 @@ def open_backend(
     read_only: bool,
     clock: Clock,
     callbacks: CallbackSettings | None = None,
-) -> BackendFactory:
+) -> Sources:
+    capabilities = dialects.get(connection.dialect).CAPABILITIES
+
     async def factory() -> Backend:
         creds = connection.credentials
         client = make_client(connection, clock)
@@ -116,7 +131,8 @@ def open_backend(
             await backend._closing_on_failure(_listen(backend, callbacks, creds.signing_token, clock))
         return backend
 
-    return factory
+    wanted = callbacks is not None and capabilities.has_callbacks
+    return Sources(connection.credentials.account_sid, capabilities, read_only, wanted, factory)
 
 
 async def _listen(backend: Backend, settings: CallbackSettings, token: Secret | None, clock: Clock) -> None:
@@ -149,7 +165,7 @@ def open_demo_backend(
     callbacks: bool = False,
     lossy_callbacks: bool = False,
     auth_token: str | None = None,
-) -> BackendFactory:
+) -> Sources:
     """Start the simulator inside the running loop (Textual's), then connect to it over loopback.
 
     With `callbacks` (where the dialect has them) the simulator posts signed status callbacks to a
@@ -157,8 +173,10 @@ def open_demo_backend(
     Twilio's delivery may, so the reconcile sweep has something to repair. `auth_token`: the
     simulated account's (default: a fresh random one), for tests that sign callbacks themselves."""
 
+    capabilities = dialects.get(dialect).CAPABILITIES
+    wanted = callbacks and capabilities.has_callbacks
+
     async def factory() -> Backend:
-        from confmon.api import dialects
         from confmon.sim.callbacks import CallbackSender
         from confmon.sim.server import SimServer
         from confmon.sim.world import World
@@ -170,11 +188,10 @@ def open_demo_backend(
         credentials = Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token), Secret(token))
         connection = Connection(base_url, credentials, dialect)
         listen = CallbackSettings("127.0.0.1", 0, DEMO_PUBLIC_URL)
-        wanted = callbacks and dialects.get(dialect).CAPABILITIES.has_callbacks
         try:
             backend = await open_backend(
                 connection, audit=audit, read_only=read_only, clock=clock, callbacks=listen if wanted else None
-            )()
+            ).open()
         except BaseException:
             await asyncio.shield(server.stop())
             raise
@@ -191,7 +208,7 @@ def open_demo_backend(
             backend.callback_sender = sender
         return backend
 
-    return factory
+    return Sources(DEMO_ACCOUNT_SID, capabilities, read_only, wanted, factory)
 
 
 def _served_dialect(client_dialect: str) -> str:

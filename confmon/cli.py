@@ -14,9 +14,11 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
 from confmon.config import (
+    DEFAULT_DIALECT,
     DIALECTS,
     CallbackSettings,
     ConfigError,
@@ -26,6 +28,11 @@ from confmon.config import (
     load_profiles,
     resolve_connection,
 )
+
+if TYPE_CHECKING:
+    from confmon.audit import AuditLog
+    from confmon.backend import Sources
+    from confmon.clock import Clock
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
 MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
@@ -220,7 +227,7 @@ def _list_profiles() -> int:
     return 0
 
 
-def _audit(args: argparse.Namespace, clock):
+def _audit(args: argparse.Namespace, clock: Clock) -> AuditLog:
     from confmon.audit import AuditLog, default_audit_path
 
     return AuditLog(args.audit_log or default_audit_path(), clock=clock)
@@ -234,12 +241,10 @@ def _run_monitor(args: argparse.Namespace) -> int:
     callbacks = _callback_settings(args, connection)
     asyncio.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
     clock = SystemClock()
-    factory = open_backend(
+    sources = open_backend(
         connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock, callbacks=callbacks
     )
-    return _run_app(
-        factory, connection.credentials.account_sid, connection.dialect, clock, args, callbacks=callbacks is not None
-    )
+    return _run_app(sources, clock, args)
 
 
 def _callback_settings(args: argparse.Namespace, connection: Connection) -> CallbackSettings | None:
@@ -274,41 +279,27 @@ def _check_can_listen(settings: CallbackSettings) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
+    from confmon.backend import open_demo_backend
     from confmon.clock import SystemClock
 
     clock = SystemClock()
-    factory = open_demo_backend(
+    sources = open_demo_backend(
         seed=args.seed,
         rooms=args.rooms,
         clock=clock,
         audit=_audit(args, clock),
         read_only=args.read_only,
-        dialect=args.dialect or "twilio2010",
+        dialect=args.dialect or DEFAULT_DIALECT,
         callbacks=args.demo_callbacks,
         lossy_callbacks=args.lossy_callbacks,
     )
-    return _run_app(
-        factory, DEMO_ACCOUNT_SID, args.dialect or "twilio2010", clock, args, callbacks=args.demo_callbacks
-    )
+    return _run_app(sources, clock, args)
 
 
-def _run_app(
-    factory, account_sid: str, dialect: str, clock, args: argparse.Namespace, *, callbacks: bool
-) -> int:
-    from confmon.api import dialects
-    from confmon.ui.app import ConfmonApp
+def _run_app(sources: Sources, clock: Clock, args: argparse.Namespace) -> int:
+    from confmon.launch import make_app
 
-    app = ConfmonApp(
-        factory,
-        account_label=account_sid,
-        capabilities=dialects.get(dialect).CAPABILITIES,
-        clock=clock,
-        interval=args.interval,
-        read_only=args.read_only,
-        callbacks=callbacks,
-        reconcile_interval=args.reconcile,
-    )
+    app = make_app(sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile)
     app.run()
     return app.return_code or 0
 
@@ -321,27 +312,20 @@ async def _preflight(connection: Connection) -> None:
 
 
 async def _run_ls(args: argparse.Namespace) -> int:
-    from confmon.backend import make_client
-    from confmon.model import ConferenceStatus
+    from confmon import listing
+    from confmon.backend import open_backend
+    from confmon.clock import SystemClock
+    from confmon.launch import make_session
 
-    connection = _connection(args)
-    async with make_client(connection) as client:
-        if args.status == "live":
-            snapshot = await client.sweep() if args.participants else None
-            rooms = list(snapshot.conferences) if snapshot else [
-                *await client.list_conferences(status=ConferenceStatus.IN_PROGRESS),
-                *await client.list_conferences(status=ConferenceStatus.INIT),
-            ]
-            participants = snapshot.participants if snapshot else {}
-        else:
-            rooms = await client.list_conferences(status=ConferenceStatus(args.status))
-            participants = {}
-            if args.participants and args.status != "completed":  # Twilio lists none for ended rooms
-                for room in rooms:
-                    participants[room.sid] = tuple(await client.list_participants(room.sid))
-    from confmon.listing import render_json, render_table
-
-    print(render_json(rooms, participants, args.participants) if args.json else render_table(rooms, participants))
+    clock = SystemClock()
+    sources = open_backend(_connection(args), audit=_audit(args, clock), read_only=True, clock=clock)
+    session = make_session(sources, clock=clock)
+    try:
+        rooms = await listing.rooms(session, args.status)
+    finally:
+        await session.aclose()
+    with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
+    print(listing.render_json(rooms, with_participants) if args.json else listing.render_table(rooms, with_participants))
     return 0
 
 
@@ -351,7 +335,7 @@ def _run_sim(args: argparse.Namespace) -> int:
 
     token = args.auth_token or secrets.token_hex(16)
     if args.account_sid:
-        check_account_sid(args.account_sid, args.dialect or "twilio2010")
+        check_account_sid(args.account_sid, args.dialect or DEFAULT_DIALECT)
     return run_standalone(
         host="127.0.0.1",
         port=args.port,
@@ -360,7 +344,7 @@ def _run_sim(args: argparse.Namespace) -> int:
         account_sid=args.account_sid or DEMO_ACCOUNT_SID,
         auth_token=token,
         latency=args.latency,
-        dialect=args.dialect or "twilio2010",
+        dialect=args.dialect or DEFAULT_DIALECT,
         callback_url=args.callback_url,
         lossy_callbacks=args.lossy_callbacks,
     )

@@ -71,6 +71,8 @@ class Poller:
         self._wake = asyncio.Event()
         self._retry_after = 0.0
         self._last_full: float | None = None  # when the last full sweep that succeeded began
+        self.swept = asyncio.Event()  # set once the first sweep is over, whatever its outcome
+        self.due_at: float | None = None  # when the wait for the next sweep ends; None while sweeping
 
     @property
     def priority(self) -> tuple[str, ...]:
@@ -157,17 +159,23 @@ class Poller:
         undelivered = Changes.empty
         while True:
             changes = undelivered | await self.poll_once()
-            undelivered = _deliver(self._on_changes, changes, self._store.record_error)
+            # Delivered even when nothing changed: the data's age and the sweep's latency moved.
+            undelivered = _deliver(self._on_changes, changes, self._store.record_error, always=True)
+            self.swept.set()
             await self._wait(self.next_delay)
 
     async def _wait(self, delay: float) -> None:
-        # Not wait_for: on Python 3.11 it can swallow a cancellation that races the wake-up,
-        # and the app would never stop this loop.
-        try:
-            async with asyncio.timeout(delay):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
+        """Until `delay` has passed on the clock, or `refresh_now` cuts it short."""
+        if not self._wake.is_set():
+            self.due_at = self._clock.now() + delay
+            sleeping = asyncio.ensure_future(self._clock.sleep_until(self.due_at))
+            woken = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait((sleeping, woken), return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when cancelled: neither may outlive this wait
+                sleeping.cancel()
+                woken.cancel()
+                self.due_at = None
         self._wake.clear()
 
 
@@ -205,10 +213,14 @@ class EventFeed:
 
 
 def _deliver(
-    on_changes: Callable[[Changes], None], changes: Changes, report: Callable[[str], Changes]
+    on_changes: Callable[[Changes], None],
+    changes: Changes,
+    report: Callable[[str], Changes],
+    *,
+    always: bool = False,
 ) -> Changes:
-    """Hand changes to the face; what it failed to take is returned, to go out with the next batch."""
-    if not changes:
+    """Hand changes on; what could not be taken is returned, to go out with the next batch."""
+    if not changes and not always:
         return Changes.empty
     try:
         on_changes(changes)

@@ -1,18 +1,45 @@
-"""`confmon ls` output: a plain table for people, JSON for scripts. Text is already sanitized."""
+"""`confmon ls`: one sweep through a session, printed as a plain table for people or JSON for
+scripts. A face like the screen: it reads the session's views and imports no source."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from confmon.model import Conference, Participant
+from confmon.model import ConferenceStatus, Participant
+from confmon.session import Session
+from confmon.views import RoomView
+
+# `--status` words -> the conference statuses they list.
+STATUSES: dict[str, frozenset[ConferenceStatus]] = {
+    "live": frozenset({ConferenceStatus.INIT, ConferenceStatus.IN_PROGRESS}),
+    "init": frozenset({ConferenceStatus.INIT}),
+    "in-progress": frozenset({ConferenceStatus.IN_PROGRESS}),
+    "completed": frozenset({ConferenceStatus.COMPLETED}),
+}
 
 
-def _iso(value) -> str | None:
+async def rooms(session: Session, status: str) -> list[RoomView]:
+    """The rooms of one status word; raises whatever the API answered, for the CLI to report."""
+    await session.open()
+    if status == "completed":  # ended rooms leave the live state; the API still lists them
+        return await session.ended_rooms()
+    await session.sweep_once()
+    wanted = STATUSES[status]
+    return [room for room in session.rooms().values() if room.conference.status in wanted]
+
+
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def participant_record(p: Participant) -> dict:
+def _present(room: RoomView) -> list[Participant]:
+    return [member.participant for member in room.present()]
+
+
+def participant_record(p: Participant) -> dict[str, Any]:
     return {
         "call_sid": p.call_sid,
         "label": p.label,
@@ -25,7 +52,8 @@ def participant_record(p: Participant) -> dict:
     }
 
 
-def conference_record(c: Conference) -> dict:
+def conference_record(room: RoomView) -> dict[str, Any]:
+    c = room.conference
     return {
         "sid": c.sid,
         "friendly_name": c.friendly_name,
@@ -37,28 +65,27 @@ def conference_record(c: Conference) -> dict:
     }
 
 
-def render_json(
-    rooms: Sequence[Conference], participants: Mapping[str, Sequence[Participant]], with_participants: bool
-) -> str:
+def render_json(rooms: Sequence[RoomView], with_participants: bool) -> str:
     records = []
     for room in rooms:
         record = conference_record(room)
         if with_participants:
-            record["participants"] = [participant_record(p) for p in participants.get(room.sid, ())]
+            record["participants"] = [participant_record(p) for p in _present(room)]
         records.append(record)
     return json.dumps(records, indent=2)
 
 
-def render_table(rooms: Sequence[Conference], participants: Mapping[str, Sequence[Participant]]) -> str:
+def render_table(rooms: Sequence[RoomView], with_participants: bool) -> str:
     if not rooms:
         return "no rooms"
-    name_width = min(40, max(len("NAME"), *(len(r.friendly_name) for r in rooms)))
+    name_width = min(40, max(len("NAME"), *(len(r.conference.friendly_name) for r in rooms)))
     lines = [f"{'SID':34}  {'NAME':{name_width}}  {'STATUS':11}  {'REGION':6}  CREATED"]
     for room in rooms:
-        created = room.date_created.strftime("%Y-%m-%d %H:%M:%S") if room.date_created else "-"
-        name = room.friendly_name[:name_width]
-        lines.append(f"{room.sid:34}  {name:{name_width}}  {room.status:11}  {room.region or '-':6}  {created}")
-        for p in participants.get(room.sid, ()):
+        c = room.conference
+        created = c.date_created.strftime("%Y-%m-%d %H:%M:%S") if c.date_created else "-"
+        name = c.friendly_name[:name_width]
+        lines.append(f"{c.sid:34}  {name:{name_width}}  {c.status:11}  {c.region or '-':6}  {created}")
+        for p in _present(room) if with_participants else ():
             flags = " ".join(
                 word for word, on in (("muted", p.muted), ("hold", p.hold), ("coaching", p.coaching)) if on
             )

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import ClassVar, Generic, TypeVar
 
 from confmon.clock import Clock
+from confmon.views import FeedHealth, LogEntry, LogKind, MemberView, RoomKey, RoomView
 from confmon.model import (
     Action,
     Conference,
@@ -97,33 +98,6 @@ def internal_error(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}" + (f": {text}" if text else "")
 
 
-class LogKind(enum.StrEnum):
-    INFO = "info"
-    ROOM = "room"  # started, ended, resumed
-    JOIN = "join"
-    LEAVE = "leave"
-    UPDATE = "update"  # someone muted, held, ... seen by a poll
-    ACTION = "action"  # an operator action's progress
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    at: float
-    kind: str
-    text: str  # plain text built from sanitized model strings; show it as Text, never markup
-
-
-@dataclass(frozen=True, slots=True)
-class FeedHealth:
-    last_success_at: float | None = None
-    last_latency: float | None = None
-    last_error: str | None = None
-    error_since: float | None = None
-    failures: int = 0  # consecutive
-    last_event_at: float | None = None  # when a status callback was last accepted; None: never
-
-
 @dataclass(frozen=True, slots=True)
 class Member:
     participant: Participant
@@ -177,6 +151,7 @@ class _Numbering:
 class Room:
     """One conference and everyone seen in it. Owned by the store: read, never write."""
 
+    key: RoomKey  # fixed when the room is first seen
     conference: Conference
     first_seen: float
     last_changed: float
@@ -336,6 +311,7 @@ class Store:
         # Rooms whose callbacks are refused, and since when: ended and gone from the screen, or
         # ended before any poll or callback showed them. Oldest first, pruned by expire().
         self._retired: dict[str, float] = {}
+        self._retired_keys: dict[str, RoomKey] = {}  # their keys, for the faces that still show them
         self._speaking: dict[MemberKey, float] = {}  # who is talking, since when (may hold stale keys)
 
     # ---- reading ------------------------------------------------------------------------------
@@ -355,6 +331,11 @@ class Store:
     def pending_for(self, conference_sid: str, call_sid: str | None = None) -> Action | None:
         return self._pending.get((conference_sid, call_sid))
 
+    def key_of(self, sid: str) -> RoomKey | None:
+        """A room's key, also for a while after it was removed (faces still show it until told)."""
+        room = self._rooms.get(sid)
+        return room.key if room is not None else self._retired_keys.get(sid)
+
     def callback_rooms(self) -> frozenset[str]:
         """Live rooms whose status callbacks report their participants (see _Numbering.covered)."""
         return frozenset(
@@ -363,6 +344,24 @@ class Store:
 
     def live_rooms(self) -> int:
         return len(self._rooms) - len(self._ended)  # an ended room is in _ended until it is removed
+
+    def view(self, sid: str) -> RoomView | None:
+        """A frozen copy of the room as it is now, with what is pending on it; None if it is gone."""
+        room = self._rooms.get(sid)
+        if room is None:
+            return None
+        pending = self._pending
+        members = {
+            call_sid: MemberView(
+                m.participant, m.joined_at, m.last_changed, m.left_at, m.left_reason, m.speaking,
+                pending.get((sid, call_sid)),
+            )
+            for call_sid, m in room._members.items()
+        }
+        return RoomView(
+            room.key, room.conference, room.first_seen, room.last_changed, room.ended_at, room.ended_reason,
+            room.recordings, MappingProxyType(members), pending.get((sid, None)),
+        )
 
     # ---- polls --------------------------------------------------------------------------------
 
@@ -446,7 +445,7 @@ class Store:
         if room is None:
             if finished:
                 return None  # never shown live; listing it would only add a row to expire
-            room = self._rooms[sid] = Room(conference, first_seen=now, last_changed=now)
+            room = self._rooms[sid] = _new_room(conference, now)
             out.rooms.add(sid)
             if narrate:
                 out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} started"))
@@ -613,7 +612,7 @@ class Store:
         room = self._rooms.get(sid)
         if room is None:
             conference = self._event_conference(event, ConferenceStatus.IN_PROGRESS, None)
-            room = self._rooms[sid] = Room(conference, first_seen=now, last_changed=now)
+            room = self._rooms[sid] = _new_room(conference, now)
             self._settled[(sid, None)] = now  # a sweep already under way has not listed it yet
             out.rooms.add(sid)
             out.log.append(LogEntry(now, LogKind.ROOM, f"{room.name} started"))
@@ -846,6 +845,7 @@ class Store:
             if now - since < RETIRED_FOR:
                 break
             del self._retired[sid]
+            self._retired_keys.pop(sid, None)
         return out.freeze()
 
     def _end_lost_speech(self, now: float, out: _ChangeSet) -> None:
@@ -871,10 +871,15 @@ class Store:
         self._forget((sid, None))
         out.rooms.remove(sid)
         self._retired[sid] = self._clock.now()  # its numbering goes with it: refuse what comes late
+        self._retired_keys[sid] = room.key
 
     def _forget(self, key: TargetKey) -> None:
         self._settled.pop(key, None)
         self._pending.pop(key, None)  # an outcome that never came (its call was cancelled) goes with the row
+
+
+def _new_room(conference: Conference, now: float) -> Room:
+    return Room(RoomKey(conference.account_sid, conference.sid), conference, first_seen=now, last_changed=now)
 
 
 def _end_reason(conference: Conference, room: Room, ending_label: str | None = None) -> str:

@@ -9,10 +9,12 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from confmon.api import dialects
+from textual.pilot import Pilot
+
 from confmon.audit import AuditLog
-from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
+from confmon.backend import open_demo_backend
 from confmon.clock import FrozenClock
+from confmon.launch import make_app
 from confmon.ui.app import ConfmonApp
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
@@ -33,19 +35,18 @@ SHOTS = [
 async def shoot(name: str, dialect: str, keys: tuple[str, ...], audit_dir: Path) -> None:
     clock = FrozenClock()
     audit = AuditLog(audit_dir / f"{name}.jsonl", clock=clock)
-    factory = open_demo_backend(
+    sources = open_demo_backend(
         seed=7, rooms=12, clock=clock, audit=audit, traffic=False, dialect=dialect, callbacks=True
     )
-    capabilities = dialects.get(dialect).CAPABILITIES
-    app = ConfmonApp(factory, account_label=DEMO_ACCOUNT_SID, capabilities=capabilities, clock=clock, callbacks=True)
+    app = make_app(sources, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        rooms = app.store.rooms
-        while app.store.health.last_success_at is None or (
-            capabilities.has_recordings and not all(r.recordings is not None for r in rooms.values())
+        rooms = app.rooms_seen
+        while app.status.health.last_success_at is None or (
+            app.capabilities.has_recordings and not all(r.recordings is not None for r in rooms.values())
         ):
             await pilot.pause(0.05)  # the first poll, then the one that brings the recordings on screen
         await pilot.pause()
-        if app.backend.events is not None:
+        if app.status.mode.callbacks:
             await someone_talks(app, pilot)
         await pilot.press(*keys)
         await pilot.pause(0.2)
@@ -53,16 +54,17 @@ async def shoot(name: str, dialect: str, keys: tuple[str, ...], audit_dir: Path)
     print(f"wrote {OUT / name}.svg")
 
 
-async def someone_talks(app: ConfmonApp, pilot) -> None:
+async def someone_talks(app: ConfmonApp, pilot: Pilot[None]) -> None:
     """In each of the first three rooms the first caller who can be heard starts talking."""
-    world = app.backend.world
+    backend = app.session.backend
+    assert backend is not None and backend.world is not None
     talking = []
-    for room in list(app.store.rooms.values())[:3]:
-        heard = [s for s, m in room.members.items() if not m.participant.muted and not m.participant.hold]
+    for room in list(app.rooms_seen.values())[:3]:
+        heard = [m.call_sid for m in room.present() if not m.participant.muted and not m.participant.hold]
         if heard and room.conference.status == "in-progress":
-            world.speak(room.conference.sid, heard[0])
-            talking.append((room, heard[0]))
-    while not all(room.members[sid].speaking for room, sid in talking):
+            backend.world.speak(room.conference.sid, heard[0])
+            talking.append((room.key, heard[0]))
+    while not all(app.rooms_seen[key].members[sid].speaking for key, sid in talking):
         await pilot.pause(0.05)
 
 

@@ -63,7 +63,7 @@ async def test_a_start_that_fails_after_the_receiver_listens_closes_it_and_the_s
     monkeypatch.setattr(SimServer, "start", start)
     monkeypatch.setattr(CallbackSender, "start", broken_sender)
     with pytest.raises(RuntimeError, match="sender broke"):
-        await demo(tmp_path)()
+        await demo(tmp_path).open()
     assert closed and closed[0] is not None
     assert await refused(*closed[0]) and await refused(*opened[0])
 
@@ -76,7 +76,7 @@ async def test_a_quit_during_start_up_leaves_nothing_listening(tmp_path, monkeyp
         await asyncio.Event().wait()
 
     monkeypatch.setattr(CallbackSender, "start", slow_sender)
-    task = asyncio.create_task(demo(tmp_path)())
+    task = asyncio.create_task(demo(tmp_path).open())
     await reached.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

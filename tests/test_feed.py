@@ -13,6 +13,7 @@ from confmon.clock import FrozenClock
 from confmon.feed import EventFeed, Poller
 from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, Snapshot
 from confmon.store import Changes, Store
+from tests.waiting import wait_until
 
 ROOM = Conference("CF" + "1" * 32, "AC" + "0" * 32, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
 OK = Snapshot((ROOM,), {ROOM.sid: ()}, taken_at=1.0, latency=0.1)
@@ -66,10 +67,9 @@ def poller(client: FakeClient, store: Store, clock: FrozenClock, **kw) -> Poller
     return Poller(client, store, clock, **kw)
 
 
-async def wait_until(condition, timeout: float = 2.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.001)
+async def waiting(clock: FrozenClock) -> None:
+    """Until the poller waits on the clock for its next sweep."""
+    await wait_until(lambda: clock.sleepers == 1)
 
 
 @pytest.mark.parametrize(
@@ -179,13 +179,36 @@ async def test_run_delivers_changes_and_refresh_now_wakes_it(store: Store, clock
     p = poller(client, store, clock, interval=3600, on_changes=delivered.append)
     task = asyncio.create_task(p.run())
     try:
-        await wait_until(lambda: client.sweeps == 1)
-        await asyncio.sleep(0.01)
-        assert client.sweeps == 1  # waiting out the hour
+        await waiting(clock)
+        clock.advance(3599)
+        await waiting(clock)
+        assert client.sweeps == 1  # still waiting out the hour, on the clock
         assert delivered and delivered[0].rooms_added == (ROOM.sid,)
         p.refresh_now()
+        await wait_until(lambda: len(delivered) == 2)
+        assert not delivered[1]  # an unchanged poll delivers no change, only the news that it ran
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def test_the_wait_between_sweeps_is_on_the_clock(store: Store, clock: FrozenClock) -> None:
+    """No real time passes in this test: the clock alone decides when the next sweep is due."""
+    client = FakeClient(Unavailable("down"))
+    p = poller(client, store, clock, interval=2)
+    task = asyncio.create_task(p.run())
+    try:
+        await waiting(clock)
+        assert client.sweeps == 1 and p.next_delay == 4  # failed: backing off
+        clock.advance(3.9)
+        await waiting(clock)
+        assert client.sweeps == 1
+        clock.advance(0.1)
         await wait_until(lambda: client.sweeps == 2)
-        assert len(delivered) == 1  # an unchanged poll delivers nothing
+        await waiting(clock)
+        clock.advance(2)  # recovered: the interval again
+        await wait_until(lambda: client.sweeps == 3)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -224,9 +247,12 @@ async def test_run_survives_any_error_and_a_failing_callback(store: Store, clock
         seen.append(changes)
 
     client = FakeClient(RuntimeError("bug"), OSError("unreachable"), OK)
-    p = poller(client, store, clock, interval=0.001, max_backoff=0.005, on_changes=on_changes)
+    p = poller(client, store, clock, interval=1, max_backoff=5, on_changes=on_changes)
     task = asyncio.create_task(p.run())
     try:
+        for _ in range(3):  # three sweeps, each after the wait the last one asked for
+            await waiting(clock)
+            clock.advance(p.next_delay)
         await wait_until(lambda: store.health.last_success_at is not None and len(seen) >= 2)
     finally:
         task.cancel()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
+from tests.ui_harness import SIZE, make_app, wait_loaded, world_of
+from tests.waiting import wait_until
 
 
 def test_main_screen(snap_compare, tmp_path):
@@ -62,9 +63,9 @@ def test_callbacks_live_with_someone_talking(snap_compare, tmp_path):
     async def run_before(pilot):
         await wait_loaded(pilot)
         room = app.selected_room
-        speaker = next(sid for sid, m in room.members.items() if not m.participant.muted and not m.participant.hold)
-        app.backend.world.speak(room.conference.sid, speaker)
-        await wait_until(pilot, lambda: room.members[speaker].speaking)
+        speaker = next(m.call_sid for m in room.present() if not m.participant.muted and not m.participant.hold)
+        world_of(app).speak(room.conference.sid, speaker)
+        await wait_until(lambda: app.selected_room.members[speaker].speaking, pilot)
         await pilot.press("tab")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -3,11 +3,13 @@ and what is failing stay; the dialect's name and the sweep's latency go first.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from textual.app import App, ComposeResult
 
-from confmon.store import FeedHealth
-from confmon.ui.status import FeedMode, StatusBar
+from confmon.ui.status import StatusBar
+from confmon.views import FeedHealth, FeedMode, FeedStatus
 
 NOW = 1_764_000_000.0
 ACCOUNT = "AC" + "d3" * 16
@@ -25,9 +27,9 @@ def show(bar: StatusBar, **overrides) -> str:
         callbacks=True, reconciling=True, poll_interval=2, reconcile_interval=30, last_reconcile_at=NOW - 20,
         polled_rooms=3,
     )
-    kwargs = dict(account=ACCOUNT, dialect="Twilio 2010-04-01", host="api.twilio.com", health=health, now=NOW,
-                  read_only=False, mode=mode)  # fmt: skip
-    bar.show(**(kwargs | overrides))
+    status = FeedStatus(account=ACCOUNT, host="api.twilio.com", opened=True, dialect="Twilio 2010-04-01",
+                        read_only=False, health=health, mode=mode)  # fmt: skip
+    bar.show(dataclasses.replace(status, **overrides), now=NOW)
     return bar.render().plain
 
 

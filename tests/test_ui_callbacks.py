@@ -13,7 +13,8 @@ from confmon.backend import DEMO_PUBLIC_URL
 from confmon.model import Snapshot
 from confmon.sim.callbacks import rfc2822, sign
 from confmon.ui.app import ConfmonApp
-from tests.ui_harness import DEMO_TOKEN, SIZE, make_app, wait_loaded, wait_until
+from tests.ui_harness import DEMO_TOKEN, SIZE, clock_of, make_app, room, wait_loaded, world_of
+from tests.waiting import wait_until
 
 LATE = 10_000  # a SequenceNumber above anything the frozen world numbers during a test
 
@@ -26,9 +27,13 @@ def status(app: ConfmonApp) -> str:
     return str(app.status_bar.render())
 
 
+def log_lines(app: ConfmonApp) -> list[str]:
+    return [strip.text for strip in app.event_log.lines]
+
+
 def count_sweeps(app: ConfmonApp) -> list[Snapshot]:
     """Every sweep the app makes from now on."""
-    client = app.backend.client
+    client = app.session.backend.client
     sweep: Callable = client.sweep
     made: list[Snapshot] = []
 
@@ -42,14 +47,14 @@ def count_sweeps(app: ConfmonApp) -> list[Snapshot]:
 
 def focus_participant(app: ConfmonApp) -> tuple[str, str]:
     """The selected room and a present participant in it, not muted."""
-    room = app.selected_room
-    assert room is not None
-    call_sid = next(sid for sid, m in room.members.items() if not m.participant.muted)
-    return room.conference.sid, call_sid
+    selected = app.selected_room
+    assert selected is not None
+    call_sid = next(m.call_sid for m in selected.present() if not m.participant.muted)
+    return selected.conference.sid, call_sid
 
 
 def form(app: ConfmonApp, conference_sid: str, call_sid: str, kind: str, seq: int, **overrides: str) -> dict[str, str]:
-    world = app.backend.world
+    world = world_of(app)
     participant = world.participant(conference_sid, call_sid)
     fields = {
         "AccountSid": world.account_sid,
@@ -69,7 +74,7 @@ def form(app: ConfmonApp, conference_sid: str, call_sid: str, kind: str, seq: in
 
 
 async def post(app: ConfmonApp, fields: dict[str, str], *, token: str | None = DEMO_TOKEN, body: str | None = None) -> int:
-    host, port = app.backend.callback_address
+    host, port = app.session.backend.callback_address
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if token is not None:
         headers["X-Twilio-Signature"] = sign(token, DEMO_PUBLIC_URL, fields)
@@ -86,10 +91,10 @@ async def test_a_mute_in_the_simulator_shows_with_no_poll_in_between(tmp_path) -
         conference_sid, call_sid = focus_participant(app)
         assert cell(app, call_sid, "muted") == "·"
 
-        app.backend.world.update_participant(conference_sid, call_sid, muted=True)  # someone else's doing
+        world_of(app).update_participant(conference_sid, call_sid, muted=True)  # someone else's doing
 
-        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
-        assert app.store.rooms[conference_sid].members[call_sid].participant.muted
+        await wait_until(lambda: cell(app, call_sid, "muted") == "●", pilot)
+        assert room(app, conference_sid).members[call_sid].participant.muted
         assert sweeps == []
         assert "via callback" in status(app)
 
@@ -100,15 +105,16 @@ async def test_a_leave_and_a_room_end_arrive_by_callback(tmp_path) -> None:
         await wait_loaded(pilot)
         sweeps = count_sweeps(app)
         conference_sid, call_sid = focus_participant(app)
-        world = app.backend.world
+        world = world_of(app)
 
         world.remove_participant(conference_sid, call_sid, reason="kicked")
-        await wait_until(pilot, lambda: cell(app, call_sid, "status") == "kicked")  # greyed, with why
-        assert app.store.rooms[conference_sid].members[call_sid].left_at is not None
+        await wait_until(lambda: cell(app, call_sid, "status") == "kicked", pilot)  # greyed, with why
+        assert room(app, conference_sid).members[call_sid].left_at is not None
 
         world.end_conference(conference_sid)
-        await wait_until(pilot, lambda: app.rooms.get_cell(conference_sid, "status").plain == "ended")
-        assert app.store.rooms[conference_sid].ended_at is not None
+        key = room(app, conference_sid).key
+        await wait_until(lambda: app.rooms.get_cell(key, "status").plain == "ended", pilot)
+        assert room(app, conference_sid).ended_at is not None
         assert sweeps == []
 
 
@@ -132,7 +138,7 @@ async def test_refused_callbacks_change_nothing(tmp_path, refusal: str) -> None:
         }[refusal]
         if refusal == "stale":  # rightly signed, but from ten minutes ago: a replay
             mute["Timestamp"] = rfc2822(app.clock.now() - 600)
-        before = dict(app.store.rooms[conference_sid].members)
+        before = dict(room(app, conference_sid).members)
 
         assert await post(app, mute, **kwargs) == expected
         why = {
@@ -143,15 +149,16 @@ async def test_refused_callbacks_change_nothing(tmp_path, refusal: str) -> None:
             "oversized": "callback body over the limit",
             "malformed": "callback form does not parse",
         }[refusal]
-        await wait_until(pilot, lambda: f"1 callback refused, last: {why}" in status(app), timeout=3)  # the tick
+        await wait_until(lambda: f"1 callback refused, last: {why}" in status(app), pilot)
+        assert any(f"callback refused: {why}" in line for line in log_lines(app))
 
-        assert dict(app.store.rooms[conference_sid].members) == before
-        assert app.store.health.last_event_at is None
+        assert dict(room(app, conference_sid).members) == before
+        assert app.status.health.last_event_at is None
         assert cell(app, call_sid, "muted") == "·"
         # The same callback, rightly signed, goes through: the refusal was about the request.
         mute["Timestamp"] = rfc2822(app.clock.now())
         assert await post(app, mute) == 204
-        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
+        await wait_until(lambda: cell(app, call_sid, "muted") == "●", pilot)
 
 
 async def test_who_is_talking_is_marked(tmp_path) -> None:
@@ -161,19 +168,28 @@ async def test_who_is_talking_is_marked(tmp_path) -> None:
         conference_sid, call_sid = focus_participant(app)
         assert cell(app, call_sid, "talk") == ""
 
-        world = app.backend.world
+        world = world_of(app)
         world.speak(conference_sid, call_sid)
-        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "◀))")
+        await wait_until(lambda: cell(app, call_sid, "talk") == "◀))", pilot)
         assert app.participants.get_cell(call_sid, "name").style == "bold"
 
         world.speak(conference_sid, call_sid, speaking=False)
-        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "")
+        await wait_until(lambda: cell(app, call_sid, "talk") == "", pilot)
 
         world.speak(conference_sid, call_sid)
-        await wait_until(pilot, lambda: cell(app, call_sid, "talk") == "◀))")
-        await pilot.press("tab", *["down"] * list(app.store.rooms[conference_sid].members).index(call_sid), "m")
-        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●" and cell(app, call_sid, "talk") == "")
+        await wait_until(lambda: cell(app, call_sid, "talk") == "◀))", pilot)
+        await pilot.press("tab", *["down"] * list(room(app, conference_sid).members).index(call_sid), "m")
+        await wait_until(lambda: cell(app, call_sid, "muted") == "●" and cell(app, call_sid, "talk") == "", pilot)
         assert not world.speaking(conference_sid)  # muting the speaker ended the speech, and the screen says so
+
+
+async def next_sweep(app: ConfmonApp, pilot, sweeps: list[Snapshot]) -> None:
+    """Move the clock to the end of the poller's wait, and wait for the sweep that follows."""
+    made = len(sweeps)
+    await wait_until(lambda: app.session.next_poll_at is not None, pilot)
+    clock = clock_of(app)
+    clock.advance(max(0.0, app.session.next_poll_at - clock.now()))
+    await wait_until(lambda: len(sweeps) > made, pilot)
 
 
 async def test_live_callbacks_turn_polling_into_a_slow_reconcile(tmp_path) -> None:
@@ -184,21 +200,20 @@ async def test_live_callbacks_turn_polling_into_a_slow_reconcile(tmp_path) -> No
         conference_sid, call_sid = focus_participant(app)
         sweeps = count_sweeps(app)
 
-        app.backend.world.update_participant(conference_sid, call_sid, hold=True)
-        await wait_until(pilot, lambda: app.poller.reconciling)
-        others = len(app.store.rooms) - 1
+        world_of(app).update_participant(conference_sid, call_sid, hold=True)
+        others = len(app.rooms_seen) - 1
         # This room's callbacks cover it; the others, which sent none, are still polled meanwhile.
         await wait_until(
-            pilot, lambda: f"reconciled 0s ago, every 30s · {others} rooms without callbacks polled every 250ms"
-            in status(app),
+            lambda: f"reconciled 0s ago, every 30s · {others} rooms without callbacks polled every 250ms"
+            in status(app), pilot,
         )
-        await wait_until(pilot, lambda: len(sweeps) >= 2)
+        await next_sweep(app, pilot, sweeps)
+        await next_sweep(app, pilot, sweeps)
         assert all(conference_sid not in snapshot.participants for snapshot in sweeps)
 
-        app.clock.advance(31)  # the callbacks went quiet: polling again, at once, every room
-        await wait_until(pilot, lambda: "callbacks quiet 31s, polling every 250ms" in status(app))
-        assert not app.poller.reconciling
-        await wait_until(pilot, lambda: conference_sid in sweeps[-1].participants)
+        clock_of(app).advance(31)  # the callbacks went quiet: polling again, at once, every room
+        await wait_until(lambda: "callbacks quiet 31s, polling every 250ms" in status(app), pilot)
+        await wait_until(lambda: conference_sid in sweeps[-1].participants, pilot)
 
 
 async def test_rooms_all_covered_by_callbacks_wait_for_the_reconcile_sweep(tmp_path) -> None:
@@ -206,13 +221,22 @@ async def test_rooms_all_covered_by_callbacks_wait_for_the_reconcile_sweep(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         conference_sid, call_sid = focus_participant(app)
-        app.backend.world.update_participant(conference_sid, call_sid, muted=True)
-        await wait_until(pilot, lambda: "via callback · reconciled" in status(app) and "every 30s" in status(app))
+        world_of(app).update_participant(conference_sid, call_sid, muted=True)
+        await wait_until(lambda: "via callback · reconciled" in status(app) and "every 30s" in status(app), pilot)
         assert "without callbacks" not in status(app)
-        await pilot.pause(0.3)  # the wait that began before the callback came ends with one more sweep
+        clock = clock_of(app)
         sweeps = count_sweeps(app)
-        await pilot.pause(1.0)  # four poll intervals
-        assert sweeps == []
+        # The wait that began before the callback came ends with one more sweep; the next one waits
+        # for the reconcile sweep, half a minute after the last.
+        reconcile_at = clock.now() + 30
+        await next_sweep(app, pilot, sweeps)
+        await wait_until(lambda: (app.session.next_poll_at or 0) >= reconcile_at - 1, pilot)
+        made = len(sweeps)
+        clock.advance(1.0)  # four poll intervals
+        await wait_until(lambda: app.session.next_poll_at is not None, pilot)
+        assert len(sweeps) == made
+        clock.advance(app.session.next_poll_at - clock.now())
+        await wait_until(lambda: len(sweeps) > made, pilot)  # the reconcile sweep
 
 
 async def test_a_lost_callback_is_repaired_by_the_reconcile_sweep(tmp_path) -> None:
@@ -220,23 +244,22 @@ async def test_a_lost_callback_is_repaired_by_the_reconcile_sweep(tmp_path) -> N
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         conference_sid, call_sid = focus_participant(app)
-        sender = app.backend.callback_sender
+        sender = app.session.backend.callback_sender
         sender.drop = 1.0  # Twilio's delivery lost this one
 
-        app.backend.world.update_participant(conference_sid, call_sid, muted=True)
-        await sender.drain()
-        await pilot.pause(0.1)
+        world_of(app).update_participant(conference_sid, call_sid, muted=True)
+        await sender.drain()  # it was dropped, not sent: nothing can have reached the app
         assert cell(app, call_sid, "muted") == "·" and sender.stats.dropped == 1
 
         await pilot.press("r")  # what the next reconcile sweep does on its own
-        await wait_until(pilot, lambda: cell(app, call_sid, "muted") == "●")
+        await wait_until(lambda: cell(app, call_sid, "muted") == "●", pilot)
 
 
 async def test_a_dialect_without_callbacks_listens_for_none(tmp_path) -> None:
     app = make_app(tmp_path / "audit.jsonl", callbacks=True, dialect="restcomm")
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
-        assert app.backend.events is None and app.backend.callback_address is None
+        assert app.session.backend.events is None and app.session.backend.callback_address is None
         assert "talk" not in [key for key, _, _ in app.participants.columns_shown]
         assert "via poll" in status(app) and "callback" not in status(app)
 
@@ -251,11 +274,10 @@ async def test_callbacks_that_cannot_listen_stay_said_on_the_status_bar(tmp_path
     app = make_app(tmp_path / "audit.jsonl", callbacks=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
-        app.clock.advance(5)
+        clock_of(app).advance(5)
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.store.health.last_success_at == app.clock.now())
-        await pilot.pause(0.1)
+        await wait_until(lambda: app.status.health.last_success_at == app.clock.now(), pilot)
         # Good polls since, and it still says why there are no callbacks; no Talk column to stay empty.
         assert "callbacks off: cannot listen on 127.0.0.1:0: Address already in use" in status(app)
         assert "talk" not in [key for key, _, _ in app.participants.columns_shown]
-        assert app.backend.events is None and app.is_running
+        assert app.session.backend.events is None and app.is_running

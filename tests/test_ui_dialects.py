@@ -9,8 +9,9 @@ import pytest
 from confmon.api import dialects
 from confmon.model import ConferenceStatus
 from confmon.ui.screens import ConfirmScreen
-from tests.test_ui_keys import select_participant, sim_participant, world_of
-from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
+from tests.test_ui_keys import select_participant, sim_participant
+from tests.ui_harness import SIZE, make_app, wait_loaded, world_of
+from tests.waiting import wait_until
 
 DIALECTS = ["twilio2010", "twilio2010-xml", "twilio2008", "restcomm", "signalwire", "telnyx"]
 
@@ -24,19 +25,18 @@ async def test_mute_hold_kick_on_every_dialect(tmp_path, dialect):
         conf, call = await select_participant(pilot, muted=False, hold=False, ends_room=False)
 
         await pilot.press("m")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
+        await wait_until(lambda: sim_participant(app, conf, call).muted, pilot)
 
         if caps.can_hold:
             await pilot.press("h")
-            await wait_until(pilot, lambda: sim_participant(app, conf, call).hold)
+            await wait_until(lambda: sim_participant(app, conf, call).hold, pilot)
         else:  # not offered: hidden from the footer, and the key does nothing
             assert app.check_action("hold", ()) is False
             await pilot.press("h")
-            await pilot.pause(0.3)
-            assert not sim_participant(app, conf, call).hold
+            assert app.session.moderations == 1 and not sim_participant(app, conf, call).hold  # the mute only
 
         await pilot.press("k", "y")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call) is None)
+        await wait_until(lambda: sim_participant(app, conf, call) is None, pilot)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -47,7 +47,7 @@ async def test_end_room_on_every_dialect(tmp_path, dialect):
         await wait_loaded(pilot)
         room = app.selected_room
         conf = room.conference.sid
-        names = [m.participant.display_name for m in room.members.values() if m.left_at is None]
+        names = [m.participant.display_name for m in room.present()]
         await pilot.press("e")
         assert isinstance(app.screen, ConfirmScreen)
         question = str(app.screen.question)
@@ -57,7 +57,7 @@ async def test_end_room_on_every_dialect(tmp_path, dialect):
             assert "cannot end a room" in question
             assert all(name in question for name in names)
         await pilot.press("y")
-        await wait_until(pilot, lambda: world_of(app).conference(conf).status == ConferenceStatus.COMPLETED)
+        await wait_until(lambda: world_of(app).conference(conf).status == ConferenceStatus.COMPLETED, pilot)
         reason = world_of(app).conference(conf).reason_conference_ended
         assert reason == ("conference-ended-via-api" if caps.can_end else "last-participant-kicked") or (
             not caps.can_end and reason == "participant-with-end-conference-on-exit-kicked"
@@ -84,11 +84,10 @@ async def test_announce_and_room_detail_on_every_dialect(tmp_path, dialect):
         if caps.can_announce_room:
             assert isinstance(app.screen, AnnounceScreen)
             await pilot.press(*"https://example.com/a.mp3", "enter")
-            await wait_until(pilot, lambda: len(world_of(app).announcements) == 1)
+            await wait_until(lambda: len(world_of(app).announcements) == 1, pilot)
         else:  # not offered, and the key does nothing
             assert app.check_action("announce", ()) is False
-            await pilot.pause(0.2)
-            assert not isinstance(app.screen, AnnounceScreen)
+            assert not isinstance(app.screen, AnnounceScreen) and app.session.moderations == 0
             assert world_of(app).announcements == []
 
 
@@ -98,21 +97,22 @@ async def test_kick_all_kicks_only_those_confirmed(tmp_path):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_loaded(pilot)
         # a room where no one ends it on exit, so only the kicks decide whether it ends
-        conf = next(
-            sid for sid, room in app.store.rooms.items()
+        key = next(
+            key for key, room in app.rooms_seen.items()
             if not any(m.participant.end_conference_on_exit for m in room.members.values())
         )
-        app.rooms.move_cursor(row=app.rooms.get_row_index(conf))
+        conf = key.sid
+        app.rooms.move_cursor(row=app.rooms.get_row_index(key))
         await pilot.pause()
         listed = {p.call_sid for p in world_of(app).participants(conf)}
         await pilot.press("e")
         assert isinstance(app.screen, ConfirmScreen)
         late = world_of(app).create_participant(conf, from_="+15005550006", to="conf")
         await pilot.press("y")
-        await wait_until(pilot, lambda: not listed & {p.call_sid for p in world_of(app).participants(conf)})
+        await wait_until(lambda: not listed & {p.call_sid for p in world_of(app).participants(conf)}, pilot)
         assert [p.call_sid for p in world_of(app).participants(conf)] == [late.call_sid]
         assert world_of(app).conference(conf).status != ConferenceStatus.COMPLETED
-        await wait_until(pilot, lambda: (tmp_path / "audit.jsonl").exists())
+        await wait_until(lambda: (tmp_path / "audit.jsonl").exists(), pilot)
     record = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
     assert record["outcome"] == "failure" and "joined since and not kicked" in record["error"]
     assert len(record["target"]["call_sids"]) == len(listed)

@@ -8,11 +8,8 @@ import pytest
 
 from confmon.model import ConferenceStatus
 from confmon.ui.screens import ConfirmScreen, HelpScreen, RoomDetailScreen
-from tests.ui_harness import SIZE, make_app, wait_loaded, wait_until
-
-
-def world_of(app):
-    return app.backend.world
+from tests.ui_harness import SIZE, clock_of, make_app, room, simulator, wait_loaded, world_of
+from tests.waiting import wait_until
 
 
 def sim_participant(app, conference_sid, call_sid):
@@ -30,15 +27,15 @@ async def select_participant(
     """Put the participant pane's cursor on a present participant matching the flags."""
     app = pilot.app
     app.participants.focus()
-    room = app.selected_room
-    for call_sid, member in room.members.items():
+    selected = app.selected_room
+    for member in selected.present():
         p = member.participant
         wanted = (muted, hold, ends_room)
         actual = (p.muted, p.hold, p.end_conference_on_exit)
-        if member.left_at is None and all(w is None or w == a for w, a in zip(wanted, actual)):
-            app.participants.move_cursor(row=app.participants.get_row_index(call_sid))
+        if all(w is None or w == a for w, a in zip(wanted, actual, strict=True)):
+            app.participants.move_cursor(row=app.participants.get_row_index(member.call_sid))
             await pilot.pause()
-            return room.conference.sid, call_sid
+            return selected.conference.sid, member.call_sid
     raise AssertionError("no participant with those flags in the selected room")
 
 
@@ -52,10 +49,10 @@ async def test_mute_and_unmute(tmp_path):
         await wait_loaded(pilot)
         conf, call = await select_participant(pilot, muted=False)
         await pilot.press("m")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
-        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].participant.muted)
+        await wait_until(lambda: sim_participant(app, conf, call).muted, pilot)
+        await wait_until(lambda: room(app, conf).members[call].participant.muted, pilot)
         await pilot.press("u")
-        await wait_until(pilot, lambda: not sim_participant(app, conf, call).muted)
+        await wait_until(lambda: not sim_participant(app, conf, call).muted, pilot)
     records = audit_lines(tmp_path / "audit.jsonl")
     assert [(r["action"], r["outcome"]) for r in records] == [("mute", "success"), ("unmute", "success")]
     assert records[0]["target"]["call_sid"] == call
@@ -67,10 +64,10 @@ async def test_hold_toggles(tmp_path):
         await wait_loaded(pilot)
         conf, call = await select_participant(pilot, hold=False)
         await pilot.press("h")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call).hold)
-        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].participant.hold)
+        await wait_until(lambda: sim_participant(app, conf, call).hold, pilot)
+        await wait_until(lambda: room(app, conf).members[call].participant.hold, pilot)
         await pilot.press("h")
-        await wait_until(pilot, lambda: not sim_participant(app, conf, call).hold)
+        await wait_until(lambda: not sim_participant(app, conf, call).hold, pilot)
 
 
 async def test_kick_asks_first_and_cancel_keeps_the_caller(tmp_path):
@@ -82,12 +79,11 @@ async def test_kick_asks_first_and_cancel_keeps_the_caller(tmp_path):
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("enter")  # the focused button is Cancel: a stray Enter does no harm
         assert not isinstance(app.screen, ConfirmScreen)
-        await pilot.pause(0.3)
-        assert sim_participant(app, conf, call) is not None
+        assert app.session.moderations == 0 and sim_participant(app, conf, call) is not None
         await pilot.press("k")
         await pilot.press("y")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call) is None)
-        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].left_at is not None)
+        await wait_until(lambda: sim_participant(app, conf, call) is None, pilot)
+        await wait_until(lambda: room(app, conf).members[call].left_at is not None, pilot)
 
 
 async def test_end_room_asks_first(tmp_path):
@@ -100,9 +96,9 @@ async def test_end_room_asks_first(tmp_path):
         await pilot.press("n")
         assert world_of(app).conference(conf).status == ConferenceStatus.IN_PROGRESS
         await pilot.press("e", "y")
-        await wait_until(pilot, lambda: world_of(app).conference(conf).status == ConferenceStatus.COMPLETED)
+        await wait_until(lambda: world_of(app).conference(conf).status == ConferenceStatus.COMPLETED, pilot)
         assert world_of(app).conference(conf).reason_conference_ended == "conference-ended-via-api"
-        await wait_until(pilot, lambda: app.store.rooms[conf].ended_at is not None)
+        await wait_until(lambda: room(app, conf).ended_at is not None, pilot)
 
 
 async def test_filter_refresh_tab_help_quit(tmp_path):
@@ -110,20 +106,20 @@ async def test_filter_refresh_tab_help_quit(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         total = app.rooms.row_count
-        name = next(iter(app.store.rooms.values())).conference.friendly_name
+        name = next(iter(app.rooms_seen.values())).conference.friendly_name
         await pilot.press("slash", *name, "enter")
-        await wait_until(pilot, lambda: app.rooms.row_count < total)
+        await wait_until(lambda: app.rooms.row_count < total, pilot)
         assert all(
-            name.casefold() in app.store.rooms[key].conference.friendly_name.casefold()
+            name.casefold() in app.rooms_seen[key].conference.friendly_name.casefold()
             for key in app.rooms._shown
         )
         await pilot.press("slash", "escape")
-        await wait_until(pilot, lambda: app.rooms.row_count == total)
+        await wait_until(lambda: app.rooms.row_count == total, pilot)
 
-        polls = app.store.health.last_success_at
-        app.clock.advance(5)
+        polls = app.status.health.last_success_at
+        clock_of(app).advance(5)
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.store.health.last_success_at != polls)
+        await wait_until(lambda: app.status.health.last_success_at != polls, pilot)
 
         assert app.focused is app.rooms
         await pilot.press("tab")
@@ -146,8 +142,8 @@ async def test_read_only_hides_and_refuses_every_write_key(tmp_path):
         shown = {binding.action for (_, binding, enabled, _) in app.active_bindings.values() if binding.show}
         assert not shown & {"mute", "unmute", "hold", "kick", "end"}
         await pilot.press("m", "h", "k", "e")
-        await pilot.pause(0.3)
         assert not isinstance(app.screen, ConfirmScreen)
+        assert app.session.moderations == 0
         truth = sim_participant(app, conf, call)
         assert truth is not None and not truth.muted and not truth.hold
         assert world_of(app).conference(conf).status == ConferenceStatus.IN_PROGRESS
@@ -161,15 +157,15 @@ async def test_hostile_names_are_shown_as_text(tmp_path):
         world = world_of(app)
         for name in ("[@click=app.quit]boom[/]", "weekly [/] sync", "\x1b]0;PWNED\x07title", "[bold red]red"):
             world.create_participant(name, from_="+15005550006", to="conf", label="[@click=app.quit]x")
-        app.clock.advance(1)
+        clock_of(app).advance(1)
         await pilot.press("r")
-        await wait_until(pilot, lambda: any("PWNED" in r.conference.friendly_name for r in app.store.rooms.values()))
+        await wait_until(lambda: any("PWNED" in r.conference.friendly_name for r in app.rooms_seen.values()), pilot)
         await pilot.pause()
         for row in range(app.rooms.row_count):  # a click on a markup action would run it
             await pilot.click(app.rooms, offset=(3, row + 1))
             if isinstance(app.screen, RoomDetailScreen):  # a click on the highlighted row opens it
                 await pilot.press("escape")
-        hostile = next(sid for sid, r in app.store.rooms.items() if r.conference.friendly_name.startswith("[@click"))
+        hostile = next(key for key, r in app.rooms_seen.items() if r.conference.friendly_name.startswith("[@click"))
         app.rooms.move_cursor(row=app.rooms.get_row_index(hostile))
         await pilot.pause()
         app.participants.focus()
@@ -189,19 +185,19 @@ async def test_network_faults_show_on_the_status_bar_and_never_exit(tmp_path):
     app = make_app(tmp_path / "audit.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
-        loaded_at = app.store.health.last_success_at
-        app.backend.simulator.faults.fail_next(1000, status=503)
-        app.clock.advance(30)
+        loaded_at = app.status.health.last_success_at
+        simulator(app).faults.fail_next(1000, status=503)
+        clock_of(app).advance(30)
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.store.health.last_error is not None)
+        await wait_until(lambda: app.status.health.last_error is not None, pilot)
         await pilot.pause()
         status = str(app.query_one("#status").render())
         assert "30s ago" in status and "⚠" in status and "503" in status
         assert app.rooms.row_count > 0  # the last good data stays on screen
-        app.backend.simulator.faults.clear()
-        app.poller.refresh_now()
-        await wait_until(pilot, lambda: app.store.health.last_error is None, timeout=40)
-        assert app.store.health.last_success_at > loaded_at
+        simulator(app).faults.clear()
+        app.session.refresh_now()
+        await wait_until(lambda: app.status.health.last_error is None, pilot, timeout=40)
+        assert app.status.health.last_success_at > loaded_at
         assert app.is_running
 
 
@@ -213,7 +209,7 @@ async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
     from confmon.secret import Secret
     from confmon.sim.server import SimServer
     from confmon.sim.world import World
-    from confmon.ui.app import ConfmonApp
+    from confmon.launch import make_app as launch_app
 
     token = "tok-" + "7e" * 14
     clock = FrozenClock()
@@ -223,14 +219,13 @@ async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
     try:
         audit = AuditLog(tmp_path / "a.jsonl", clock=clock)
         connection = Connection(url, Credentials(sid, sid, Secret(token)))
-        app = ConfmonApp(open_backend(connection, audit=audit, read_only=False, clock=clock), account_label=sid,
-                         clock=clock, interval=0.25)
+        app = launch_app(open_backend(connection, audit=audit, read_only=False, clock=clock), clock=clock, interval=0.25)
         async with app.run_test(size=SIZE) as pilot:
             await wait_loaded(pilot)
             await pilot.press("tab", "m", "k", "y")
-            await pilot.pause(0.5)
+            await wait_until(lambda: (tmp_path / "a.jsonl").exists() and (tmp_path / "a.jsonl").read_text().count("\n") == 2, pilot)
             assert token not in app.export_screenshot()
-            assert token not in repr(app.backend.client) and token not in repr(connection)
+            assert token not in repr(app.session.backend.client) and token not in repr(connection)
         assert (tmp_path / "a.jsonl").read_text().count("\n") == 2
         assert token not in (tmp_path / "a.jsonl").read_text()
     finally:
@@ -247,8 +242,7 @@ async def test_participant_keys_do_nothing_from_the_rooms_pane(tmp_path):
         for action in ("mute", "unmute", "hold", "kick"):
             assert app.check_action(action, ()) is None  # shown greyed, not acted on
         await pilot.press("m", "u", "h", "k")
-        await pilot.pause(0.3)
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not isinstance(app.screen, ConfirmScreen) and app.session.moderations == 0
         assert {p.call_sid: (p.muted, p.hold) for p in world_of(app).participants(conf)} == before
         assert not (tmp_path / "audit.jsonl").exists()
 
@@ -259,15 +253,15 @@ async def test_a_vanished_row_leaves_no_selection_until_the_cursor_moves(tmp_pat
         await wait_loaded(pilot)
         conf, call = await select_participant(pilot, ends_room=False)
         world_of(app).remove_participant(conf, call, reason="left")
-        app.clock.advance(1)
-        app.poller.refresh_now()
-        await wait_until(pilot, lambda: app.store.rooms[conf].members[call].left_at is not None)
-        app.clock.advance(60)  # past the departed retention: the row goes
-        await wait_until(pilot, lambda: call not in app.participants._shown)
+        clock_of(app).advance(1)
+        app.session.refresh_now()
+        await wait_until(lambda: room(app, conf).members[call].left_at is not None, pilot)
+        clock_of(app).advance(60)  # past the departed retention: the row goes
+        await wait_until(lambda: call not in app.participants._shown, pilot)
         assert app.participant_target() is None
         muted_before = {p.call_sid for p in world_of(app).participants(conf) if p.muted}
         await pilot.press("m")
-        await pilot.pause(0.3)
+        assert app.session.moderations == 0
         assert {p.call_sid for p in world_of(app).participants(conf) if p.muted} == muted_before
         assert not (tmp_path / "audit.jsonl").exists()
         await pilot.press("down")
@@ -280,7 +274,7 @@ async def test_actions_from_the_command_palette(tmp_path):
         await wait_loaded(pilot)
         conf, call = await select_participant(pilot, muted=False)
         await pilot.press("ctrl+p", *"Mute", "enter")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
+        await wait_until(lambda: sim_participant(app, conf, call).muted, pilot)
 
 
 async def test_an_unwritable_audit_log_is_said_out_loud(tmp_path):
@@ -291,8 +285,8 @@ async def test_an_unwritable_audit_log_is_said_out_loud(tmp_path):
         await wait_loaded(pilot)
         conf, call = await select_participant(pilot, muted=False)
         await pilot.press("m")
-        await wait_until(pilot, lambda: sim_participant(app, conf, call).muted)
-        await wait_until(pilot, lambda: "audit log not written" in str(app.query_one("#status").render()))
+        await wait_until(lambda: sim_participant(app, conf, call).muted, pilot)
+        await wait_until(lambda: "audit log not written" in str(app.query_one("#status").render()), pilot)
 
 
 async def test_announce_to_a_participant_and_to_a_room(tmp_path):
@@ -305,11 +299,11 @@ async def test_announce_to_a_participant_and_to_a_room(tmp_path):
         await pilot.press("a")
         assert isinstance(app.screen, AnnounceScreen)
         await pilot.press(*"https://example.com/hello.mp3", "enter")
-        await wait_until(pilot, lambda: (tmp_path / "audit.jsonl").exists())
+        await wait_until(lambda: (tmp_path / "audit.jsonl").exists(), pilot)
         app.rooms.focus()
         await pilot.press("a")
         await pilot.press(*"https://example.com/all.mp3", "enter")
-        await wait_until(pilot, lambda: len(audit_lines(tmp_path / "audit.jsonl")) == 2)
+        await wait_until(lambda: len(audit_lines(tmp_path / "audit.jsonl")) == 2, pilot)
     records = audit_lines(tmp_path / "audit.jsonl")
     assert [(r["action"], r["outcome"], r["target"]["call_sid"]) for r in records] == [
         ("announce", "success", call),

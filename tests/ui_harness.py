@@ -3,17 +3,19 @@ seeded, with a frozen clock and no background traffic, so only our keys change t
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
-from confmon.api import dialects
 from confmon.audit import AuditLog
-from confmon.backend import DEMO_ACCOUNT_SID, open_demo_backend
+from confmon.backend import open_demo_backend
 from confmon.clock import FrozenClock
+from confmon.launch import make_app as launch_app
+from confmon.sim.server import SimServer
+from confmon.sim.world import World
 from confmon.ui.app import ConfmonApp
+from confmon.views import RoomView
+from tests.waiting import wait_until
 
 SIZE = (160, 45)
 
@@ -34,36 +36,41 @@ def make_app(
 ) -> ConfmonApp:
     clock = FrozenClock()
     audit = AuditLog(audit_path, clock=clock)
-    factory = open_demo_backend(
+    sources = open_demo_backend(
         seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False, dialect=dialect,
         callbacks=callbacks, auth_token=DEMO_TOKEN,
     )
-    return ConfmonApp(
-        factory,
-        account_label=DEMO_ACCOUNT_SID,
-        capabilities=dialects.get(dialect).CAPABILITIES,
-        clock=clock,
-        interval=interval,
-        read_only=read_only,
-        callbacks=callbacks,
-        reconcile_interval=reconcile_interval,
-    )
+    return launch_app(sources, clock=clock, interval=interval, reconcile_interval=reconcile_interval)
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
+def clock_of(app: ConfmonApp) -> FrozenClock:
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
+    return clock
 
 
-async def wait_loaded(pilot: Pilot) -> None:
+def simulator(app: ConfmonApp) -> SimServer:
+    """The embedded simulator: the truth the keys are checked against (never what the screen shows)."""
+    backend = app.session.backend
+    assert backend is not None and backend.simulator is not None
+    return backend.simulator
+
+
+def world_of(app: ConfmonApp) -> World:
+    return simulator(app).world
+
+
+def room(app: ConfmonApp, conference_sid: str) -> RoomView:
+    """What the screen was last told about a room, by its conference SID."""
+    return next(view for key, view in app.rooms_seen.items() if key.sid == conference_sid)
+
+
+async def wait_loaded(pilot: Pilot[None]) -> None:
     """Until the first poll is on screen and, where the backend has them, the recordings of the rooms
-    on screen too (they come with the sweep after the screen told the poller what it shows)."""
+    on screen too (they come with the sweep after the screen told the session what it shows)."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.store.health.last_success_at is not None and app.rooms.row_count > 0)
+    assert isinstance(app, ConfmonApp)
+    await wait_until(lambda: app.status.health.last_success_at is not None and app.rooms.row_count > 0, pilot)
     if app.capabilities.has_recordings:
-        await wait_until(pilot, lambda: all(room.recordings is not None for room in app.store.rooms.values()))
+        await wait_until(lambda: all(view.recordings is not None for view in app.rooms_seen.values()), pilot)
     await pilot.pause()

@@ -81,6 +81,7 @@ class CallbackReceiver:
         # every callback a 403, and the operator must be able to see that from the status bar.
         self.refused: Counter[str] = Counter()
         self.last_refusal: str | None = None
+        self.on_refusal: Callable[[str], None] | None = None  # told each refusal's reason, as it happens
 
     def __repr__(self) -> str:
         return f"CallbackReceiver({self._base!r}, token={self._token!r})"
@@ -171,6 +172,8 @@ class CallbackReceiver:
         log.info("refused callback: %s (%d)", why, status)
         self.refused[why] += 1
         self.last_refusal = why
+        if self.on_refusal is not None:
+            self.on_refusal(why)
         response = web.Response(status=status, text=why)
         if close:
             response.force_close()  # the rest of that body is not worth waiting for

@@ -1,14 +1,13 @@
-"""ConfmonApp: wiring of the panes, the keys and the sources. No I/O of its own.
+"""ConfmonApp: the panes and the keys, over a session. No I/O and no state of its own.
 
-Data flows one way: the poller, the status callbacks and the moderator produce Changes through
-the store; `_apply` collects them and at most one flush per frame turns the store into rows.
+Data flows one way: the session tells the app that something changed; at most once per painted
+frame the app takes an update of frozen views and turns it into rows. Keys become intents sent to
+the session (moderate, refresh, the rooms on screen).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import time
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -21,23 +20,19 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from confmon.backend import Backend, BackendFactory
-from confmon.clock import Clock, SystemClock
-from confmon.feed import EventFeed, Poller
-from confmon.model import Action, Capabilities, ConferenceEvent, OutcomeStatus, Target
-from confmon.moderation import action_allowed
-from confmon.store import Changes, LogEntry, Room, Store
+from confmon.model import Action, OutcomeStatus, Target
+from confmon.session import Session, Subscription
 from confmon.ui.keyed_table import KeyedTable
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
-from confmon.ui.status import FeedMode, StatusBar
+from confmon.ui.status import StatusBar
+from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomKey, RoomView, Update
 
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
 _WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
-# Rooms whose participants the poller fetches first: the selected one and those on screen.
+# Rooms the session is told the operator looks at: the selected one and those on screen.
 _PRIORITY_ROWS = 60
-FRAME = 1 / 30  # seconds: the most often changes are turned into rows
 
 
 class ConfmonApp(App[None]):
@@ -62,42 +57,23 @@ class ConfmonApp(App[None]):
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
     ]
 
-    def __init__(
-        self,
-        open_backend: BackendFactory,
-        *,
-        account_label: str,
-        capabilities: Capabilities | None = None,
-        clock: Clock | None = None,
-        interval: float = 2.0,
-        read_only: bool = False,
-        callbacks: bool = False,
-        reconcile_interval: float = 30.0,
-    ) -> None:
-        """`callbacks`: the backend is to receive status callbacks; while they arrive, polling is a
-        reconcile sweep every `reconcile_interval` seconds instead of every `interval`."""
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.clock = clock or SystemClock()
-        self.store = Store(self.clock)
-        self.read_only = read_only
-        self.capabilities = capabilities or Capabilities()
-        self.account_label = account_label
-        self.interval = interval
-        self.reconcile_interval = reconcile_interval
-        self.callbacks = callbacks and self.capabilities.has_callbacks
-        self.backend: Backend | None = None
-        self.poller: Poller | None = None
+        self.session = session
+        self.clock = session.clock
+        self.capabilities = session.capabilities
+        self.read_only = session.read_only
         self.name_filter = ""
-        self._open_backend = open_backend
-        self._unflushed: list[Changes] = []
+        # What the session last told this face: every room by key, as frozen views.
+        self.rooms_seen: dict[RoomKey, RoomView] = {}
+        self.status: FeedStatus = session.status()
+        self._subscription: Subscription | None = None
         self._flush_scheduled = False
-        self._last_flush = 0.0  # time.monotonic() of the last flush
         self._bindings_state: tuple[bool | None, ...] = ()
         self._titles: dict[Widget, str] = {}
-        self._note = ""
-        self._was_reconciling = False
-        # The next flush looks at every room, not only those that changed: on the clock's tick
-        # (every row's ages move) and when the filter changes.
+        self._note = ""  # a failure of this face itself (a flush that raised)
+        self._talk_decided = False
+        # The next flush looks at every room, not only those that changed (the filter changed).
         self._redraw_all = True
 
     # ---- layout -------------------------------------------------------------------------------
@@ -106,7 +82,7 @@ class ConfmonApp(App[None]):
         # Kept by reference: App.query_one searches the active screen, which is a modal while a
         # dialog is open, and the panes must keep updating underneath it.
         self.rooms = RoomsTable(self.capabilities, id="rooms")
-        self.participants = ParticipantsTable(self.capabilities, speaking=self.callbacks, id="participants")
+        self.participants = ParticipantsTable(self.capabilities, speaking=self.session.callbacks, id="participants")
         self.event_log = EventLog(id="events")
         self.status_bar = StatusBar(id="status")
         self.filter_bar = FilterBar()
@@ -126,112 +102,85 @@ class ConfmonApp(App[None]):
         self.filter_bar.display = False
         self.rooms.focus()
         self._render_status()
-        self._run_feed()
-        self.set_interval(1.0, self._tick, name="tick")
+        self._subscription = self.session.subscribe(self._schedule_flush)
+        self._run_session()
 
-    # ---- sources ------------------------------------------------------------------------------
+    # ---- the session --------------------------------------------------------------------------
 
-    @work(group="feed", exclusive=True, exit_on_error=False)
-    async def _run_feed(self) -> None:
-        self.backend = backend = await self._open_backend()
-        self.poller = Poller(
-            backend.client,
-            self.store,
-            self.clock,
-            interval=self.interval,
-            on_changes=self._apply,
-            reconcile_interval=self.reconcile_interval if backend.events is not None else None,
-        )
-        if backend.events is not None:
-            self._run_events(backend.events)
-        elif self.callbacks:
-            self.participants.hide("talk")  # no callbacks after all: nothing can tell who is talking
-        if backend.callback_error:  # the status bar keeps saying it; the log says it once
-            self._show_log([LogEntry(self.clock.now(), "error", backend.callback_error)])
-        self._schedule_flush()
-        await self.poller.run()
-
-    @work(group="callbacks", exclusive=True, exit_on_error=False)
-    async def _run_events(self, events: asyncio.Queue[ConferenceEvent]) -> None:
-        while True:  # a bug must not leave the receiver filling a queue no one empties
-            try:
-                await EventFeed(events, self.store, on_changes=self._apply).run()
-            except Exception as error:  # noqa: BLE001 - shown, then the feed starts again
-                self._note = f"callback feed failed, restarting: {type(error).__name__}: {error}"
-                self._show_log([LogEntry(self.clock.now(), "error", self._note)])
-                await asyncio.sleep(1.0)
+    @work(group="session", exclusive=True, exit_on_error=False)
+    async def _run_session(self) -> None:
+        await self.session.run()
 
     async def on_unmount(self) -> None:
-        if self.backend is not None:
-            await self.backend.aclose()
+        if self._subscription is not None:
+            self.session.unsubscribe(self._subscription)
+        await self.session.aclose()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes visible: on the status bar and in the log."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self._note = f"{event.worker.group} failed: {type(error).__name__}: {error}"
-            self._show_log([LogEntry(self.clock.now(), "error", self._note)])
-            self._schedule_flush()
+            self._show_failure(f"{event.worker.group} failed: {type(error).__name__}: {error}")
 
-    def _tick(self) -> None:
-        # A timer callback that raises kills a Textual app: nothing may escape from here.
-        try:
-            self._apply(self.store.expire())
-            self._redraw_all = True
-            self._schedule_flush()
-            poller = self.poller
-            if poller is not None:
-                reconciling = poller.reconciling
-                if self._was_reconciling and not reconciling:
-                    poller.refresh_now()  # callbacks went quiet: poll now, not at the end of a slow wait
-                self._was_reconciling = reconciling
-        except Exception as error:  # noqa: BLE001 - shown, not swallowed
-            self._note = f"tick failed: {error}"
+    def _show_failure(self, note: str) -> None:
+        self._note = note
+        self._show_log([LogEntry(self.clock.now(), LogKind.ERROR, note)])
+        self._render_status()
 
     # ---- changes -> screen --------------------------------------------------------------------
 
-    def _apply(self, changes: Changes) -> None:
-        if changes:
-            self._unflushed.append(changes)
-            self._schedule_flush()
-
     def _schedule_flush(self) -> None:
-        """At most one flush per frame: under a stream of callbacks, flushing per batch would keep
-        the screen's message queue busy, and Textual paints only when that queue is empty."""
+        """At most one flush per painted frame: the next one waits until this one is on screen.
+        Under a stream of callbacks, flushing per batch would keep the message queue busy, and
+        Textual paints only when that queue is empty."""
         if self._flush_scheduled:
             return
         self._flush_scheduled = True
-        wait = self._last_flush + FRAME - time.monotonic()
-        if wait > 0:
-            self.set_timer(wait, self._flush_changes, name="flush")
-        else:
-            self.call_later(self._flush_changes)
+        self.call_after_refresh(self._flush_changes)
 
     def _flush_changes(self) -> None:
-        # Runs from a timer or call_later: an exception here would end the app, so it is shown instead.
+        # Runs from call_after_refresh: an exception here would end the app, so it is shown instead.
         self._flush_scheduled = False
-        self._last_flush = time.monotonic()
-        if not self.is_running:  # a flush scheduled just before exit has nothing left to draw
+        if not self.is_running or self._subscription is None:  # a flush scheduled just before exit
             return
-        changes, self._unflushed = Changes.join(self._unflushed), []
+        update = self._subscription.take()
         try:
-            self._show_log(changes.log)
-            if changes.health_changed and self.store.health.last_error is None:
-                self._note = ""  # a good poll clears the last worker failure from the bar
-            now = self.clock.now()
-            changed = None  # every room; else only these, in the order the store added them (new rows go last)
-            if not self._redraw_all:
-                changed = (*changes.rooms_added, *changes.rooms_updated, *changes.rooms_removed)
-            self._redraw_all = False
-            self.rooms.show(self.store, now, self.name_filter, changed)
-            self._render_participants(now)
-            self._render_titles()
-            self._refresh_bindings_if_changed()
-            self._tell_priority()
-            self._render_status()
+            self._apply(update)
         except Exception as error:  # noqa: BLE001 - shown, not swallowed
-            self._note = f"display failed: {type(error).__name__}: {error}"
-            self._show_log([LogEntry(self.clock.now(), "error", self._note)])
+            self._show_failure(f"display failed: {type(error).__name__}: {error}")
+
+    def _apply(self, update: Update) -> None:
+        self._show_log(update.log)
+        self.status = update.status
+        if update.status.health.last_error is None and update.status.health.last_success_at is not None:
+            self._note = ""  # a good poll clears the last failure of this face too
+        seen = self.rooms_seen
+        if update.resync:
+            seen.clear()
+        seen.update(update.rooms)
+        for key in update.removed:
+            seen.pop(key, None)
+        self._decide_talk()
+        now = self.clock.now()
+        changed = None  # every room; else only these, in the order the session gave them (new rows go last)
+        if not (self._redraw_all or update.resync or update.ticked):
+            changed = (*update.rooms, *update.removed)
+        self._redraw_all = False
+        if changed is None or changed:
+            self.rooms.show(seen, now, self.name_filter, changed)
+        self._render_participants(now)
+        self._render_titles()
+        self._refresh_bindings_if_changed()
+        self._tell_what_is_looked_at()
+        self._render_status()
+
+    def _decide_talk(self) -> None:
+        """Callbacks were asked for but the receiver could not listen: nothing can tell who is talking."""
+        if self._talk_decided or not self.status.opened:
+            return
+        self._talk_decided = True
+        if self.session.callbacks and not self.status.mode.callbacks:
+            self.participants.hide("talk")
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer rebuilds every key on refresh_bindings: only when what the keys may do moved."""
@@ -244,10 +193,10 @@ class ConfmonApp(App[None]):
         self.event_log.add(entries)
 
     def _render_participants(self, now: float | None = None) -> None:
-        self.participants.show(self.store, self.selected_room, self.clock.now() if now is None else now)
+        self.participants.show(self.selected_room, self.clock.now() if now is None else now)
 
     def _render_titles(self) -> None:
-        shown, total = self.rooms.row_count, len(self.store.rooms)
+        shown, total = self.rooms.row_count, len(self.rooms_seen)
         counted = f"{shown}/{total}" if self.name_filter else str(total)
         title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
         room = self.selected_room
@@ -261,45 +210,16 @@ class ConfmonApp(App[None]):
             pane.border_title = Text(title)  # Text: a room's name is never markup
 
     def _render_status(self) -> None:
-        self.status_bar.show(
-            account=self.account_label,
-            dialect=self.capabilities.name,
-            host=self.backend.host if self.backend else "",
-            health=self.store.health,
-            now=self.clock.now(),
-            read_only=self.read_only,
-            note=self._note,
-            mode=self._feed_mode(),
-        )
+        status = self.status
+        if self._note:
+            status = dataclasses.replace(status, note=self._note)
+        self.status_bar.show(status, now=self.clock.now())
 
-    def _feed_mode(self) -> FeedMode:
-        poller, backend = self.poller, self.backend
-        if poller is None or backend is None:
-            return FeedMode(poll_interval=self.interval)
-        reconciling = poller.reconciling
-        receiver = backend.receiver
-        return FeedMode(
-            callbacks=backend.events is not None,
-            reconciling=reconciling,
-            poll_interval=poller.interval,
-            reconcile_interval=poller.reconcile_interval,
-            last_reconcile_at=poller.last_reconcile_at,
-            polled_rooms=self.store.live_rooms() - len(self.store.callback_rooms()) if reconciling else 0,
-            callback_error=backend.callback_error,
-            refused=receiver.refused.total() if receiver is not None else 0,
-            last_refusal=receiver.last_refusal if receiver is not None else None,
-        )
-
-    def _tell_priority(self) -> None:
-        if self.poller is None:
-            return
+    def _tell_what_is_looked_at(self) -> None:
         table = self.rooms
         keys = table.keys_from_top(_PRIORITY_ROWS)
         selected = table.highlighted_key
-        first_time = not self.poller.priority and bool(keys)
-        self.poller.set_priority([selected, *keys] if selected else keys)
-        if first_time:  # the first sweep could not know what is on screen: fetch its recordings now
-            self.poller.refresh_now()
+        self.session.look_at([selected, *keys] if selected else keys)
 
     @on(KeyedTable.RowHighlighted, "#rooms")
     def _room_highlighted(self) -> None:
@@ -316,7 +236,7 @@ class ConfmonApp(App[None]):
     def _room_selected(self) -> None:
         room = self.selected_room
         if room is not None:
-            facts, recordings = room_detail(room, self.clock.now())
+            facts, recordings = room_detail(room)
             self.push_screen(RoomDetailScreen(facts, recordings, has_recordings=self.capabilities.has_recordings))
 
     @on(KeyedTable.RowHighlighted, "#participants")
@@ -329,9 +249,9 @@ class ConfmonApp(App[None]):
     # ---- selection and targets ----------------------------------------------------------------
 
     @property
-    def selected_room(self) -> Room | None:
+    def selected_room(self) -> RoomView | None:
         key = self.rooms.highlighted_key
-        return self.store.rooms.get(key) if key else None
+        return self.rooms_seen.get(key) if key else None
 
     def participant_target(self) -> Target | None:
         """The participant under the cursor, only while that pane has the focus: an operator in the
@@ -341,9 +261,9 @@ class ConfmonApp(App[None]):
         room = self.selected_room
         key = self.participants.highlighted_key
         member = room.members.get(key) if room and key else None
-        if member is None or member.left_at is not None:
+        if room is None or member is None or member.left_at is not None:
             return None
-        return Target(room.conference.sid, key, name=member.participant.display_name)
+        return Target(room.conference.sid, member.call_sid, name=member.participant.display_name)
 
     def room_target(self) -> Target | None:
         room = self.selected_room
@@ -355,9 +275,9 @@ class ConfmonApp(App[None]):
         """Hide what can never be done here; grey out what needs a selection first."""
         if action not in _WRITE_ACTIONS:
             return True
-        if not action_allowed(self.capabilities, self._action_for(action), read_only=self.read_only):
+        if not self.session.may(self._action_for(action)):
             return False
-        return True if self._target_for(action) is not None and self.backend is not None else None
+        return True if self._target_for(action) is not None and self.status.opened else None
 
     def _target_for(self, name: str) -> Target | None:
         if name == "end":
@@ -379,11 +299,11 @@ class ConfmonApp(App[None]):
             return Action.ANNOUNCE
         return Action.END if name == "end" else _PARTICIPANT_ACTIONS[name]
 
-    def _member(self, target: Target | None):
-        if target is None or target.call_sid is None:
+    def _member(self, target: Target | None) -> MemberView | None:
+        room = self.selected_room
+        if target is None or target.call_sid is None or room is None:
             return None
-        room = self.store.rooms.get(target.conference_sid)
-        return room.members.get(target.call_sid) if room else None
+        return room.members.get(target.call_sid)
 
     # ---- actions ------------------------------------------------------------------------------
 
@@ -424,7 +344,10 @@ class ConfmonApp(App[None]):
         if not action.destructive:
             self._perform(action, target)
             return
-        room = self.store.rooms[target.conference_sid]
+        room = self.selected_room
+        if room is None:
+            self.bell()
+            return
         if action is Action.KICK:
             question = Text.assemble("Kick ", (target.name, "bold"), " from ", (room.name, "bold"), "?")
             verb = "Kick"
@@ -434,7 +357,7 @@ class ConfmonApp(App[None]):
             question = Text.assemble("End ", (target.name, "bold"), f" for {everyone}?")
             verb = "End room"
         else:  # no call ends a room here: say what will really happen, and to whom
-            present = {sid: m.participant.display_name for sid, m in room.members.items() if m.left_at is None}
+            present = {m.call_sid: m.participant.display_name for m in room.present()}
             everyone = "its only participant" if len(present) == 1 else f"all {len(present)} participants"
             question = Text.assemble(
                 f"{self.capabilities.name} cannot end a room. Kick {everyone} of ",
@@ -453,24 +376,15 @@ class ConfmonApp(App[None]):
 
     @work(group="moderation", exit_on_error=False)
     async def _perform(self, action: Action, target: Target) -> None:
-        backend = self.backend
-        if backend is None:
-            return
-        self._apply(self.store.apply_outcome(backend.moderator.pending(action, target)))
-        outcome = await backend.moderator.perform(action, target)
-        self._apply(self.store.apply_outcome(outcome))
+        outcome = await self.session.moderate(action, target)
         if outcome.status is OutcomeStatus.FAILED:
             self.notify(f"{action} {target.name}: {outcome.error}", severity="error", markup=False)
-        if backend.moderator.audit_error:
-            self._note = f"audit log not written: {backend.moderator.audit_error}"
-            self.notify(self._note, severity="error", markup=False, timeout=10)
-            self._render_status()
-        if self.poller is not None:
-            self.poller.refresh_now()
+        audit_error = self.session.audit_error
+        if audit_error:
+            self.notify(f"audit log not written: {audit_error}", severity="error", markup=False, timeout=10)
 
     def action_refresh(self) -> None:
-        if self.poller is not None:
-            self.poller.refresh_now()
+        self.session.refresh_now()
 
     def action_filter(self) -> None:
         bar = self.filter_bar

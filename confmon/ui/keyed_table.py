@@ -14,9 +14,9 @@ its cursor and has no selection until a cursor key or a click brings it back.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -28,6 +28,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+K = TypeVar("K", bound=Hashable)
 
 PADDING = 1  # blank cells either side of a column's text, as DataTable draws them
 
@@ -46,20 +48,20 @@ def fit(text: str, width: int) -> str:
 
 
 class _RowMessage(Message):
-    def __init__(self, table: KeyedTable, key: str) -> None:
+    def __init__(self, table: KeyedTable[Any], key: Hashable) -> None:
         super().__init__()
         self.table = table
         self.key = key
 
     @property
-    def control(self) -> KeyedTable:
+    def control(self) -> KeyedTable[Any]:
         return self.table
 
 
-class KeyedTable(ScrollView, can_focus=True):
+class KeyedTable(ScrollView, Generic[K], can_focus=True):
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()  # every column a subclass knows: (key, label, width)
 
-    BINDINGS: ClassVar = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("enter", "select_cursor", "Select", show=False),
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
@@ -68,7 +70,7 @@ class KeyedTable(ScrollView, can_focus=True):
         Binding("home", "scroll_top", "First row", show=False),
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
-    COMPONENT_CLASSES: ClassVar = {"keyed-table--header", "keyed-table--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keyed-table--header", "keyed-table--cursor"}
     # DataTable's look, so the screens read the same.
     DEFAULT_CSS = """
     KeyedTable {
@@ -108,16 +110,16 @@ class KeyedTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """Enter, or a click on the highlighted row."""
 
-    def __init__(self, *, hidden: Collection[str] = (), **kwargs) -> None:
+    def __init__(self, *, hidden: Collection[str] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._set_columns(tuple(column for column in self.COLUMNS if column[0] not in hidden))
-        self._shown: dict[str, Row] = {}  # in display order
-        self._keys: list[str] = []  # the same order, by position
-        self._index: dict[str, int] = {}
+        self._shown: dict[K, Row] = {}  # in display order
+        self._keys: list[K] = []  # the same order, by position
+        self._index: dict[K, int] = {}
         self._cursor = 0
         self._selection_lost = False  # the cursor is hidden until a cursor key or a click
         # Rendered rows, without the cursor, for the base style they were rendered with.
-        self._strips: dict[str, Strip] = {}
+        self._strips: dict[K, Strip] = {}
         self._header: Strip | None = None
         self._header_style: Style | None = None
         self._strip_style: Style | None = None
@@ -147,21 +149,21 @@ class KeyedTable(ScrollView, can_focus=True):
         return self._cursor
 
     @property
-    def highlighted_key(self) -> str | None:
+    def highlighted_key(self) -> K | None:
         if self._selection_lost or not 0 <= self._cursor < len(self._keys):
             return None
         return self._keys[self._cursor]
 
-    def get_row_index(self, key: str) -> int:
+    def get_row_index(self, key: K) -> int:
         return self._index[key]
 
-    def get_cell(self, key: str, column: str) -> Text:
+    def get_cell(self, key: K, column: str) -> Text:
         """What a cell shows, styled as its row is."""
         row = self._shown[key]
         position = next(i for i, (name, _, _) in enumerate(self.columns_shown) if name == column)
         return Text(row.cells[position], style=row.style)
 
-    def keys_from_top(self, count: int) -> list[str]:
+    def keys_from_top(self, count: int) -> list[K]:
         """The keys of the first `count` rows from the top of the view down."""
         first = self.scroll_offset.y  # what is drawn: scroll_y itself may be fractional mid-drag
         return self._keys[first : first + count]
@@ -172,17 +174,17 @@ class KeyedTable(ScrollView, can_focus=True):
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def sync(self, rows: Mapping[str, Row]) -> bool:
+    def sync(self, rows: Mapping[K, Row]) -> bool:
         """Make the table show exactly `rows`, in their order for new keys; True if anything changed."""
         return self.patch({key: None for key in self._shown if key not in rows} | rows)
 
-    def patch(self, rows: Mapping[str, Row | None]) -> bool:
+    def patch(self, rows: Mapping[K, Row | None]) -> bool:
         """Change only these rows: a Row adds or updates one (new keys go last, in this order), None
         removes it; the other rows stay as they are. True if anything changed."""
         keep = self.highlighted_key
         shown, strips = self._shown, self._strips
         moved = False  # rows came or went: every line below the first change is another row now
-        updated: list[str] = []
+        updated: list[K] = []
         for key, row in rows.items():
             old = shown.get(key)
             if row is None:

@@ -1,20 +1,22 @@
 """The three live panes: rooms, the selected room's participants, and the event log.
 
-Each pane turns store state into plain rows and hands them to its table; wire text arrives already
-sanitized and is only ever wrapped in `Text`, never parsed as markup.
+Each pane turns the session's frozen views into plain rows and hands them to its table; wire text
+arrives already sanitized and is only ever wrapped in `Text`, never parsed as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import RichLog
 
 from confmon.model import Action, Capabilities, ConferenceStatus
-from confmon.store import LogEntry, Member, Room, Store
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
+from confmon.views import LogEntry, RoomKey, RoomView
 
 _ROOM_STATUS = {
     ConferenceStatus.INIT: "waiting",
@@ -32,7 +34,7 @@ _PENDING_WORDS = {
 }
 
 
-class RoomsTable(KeyedTable):
+class RoomsTable(KeyedTable[RoomKey]):
     COLUMNS = (
         ("name", "Room", 40),
         ("status", "Status", 8),
@@ -45,7 +47,7 @@ class RoomsTable(KeyedTable):
         ("updated", "Updated", 8),
     )
 
-    def __init__(self, capabilities: Capabilities, **kwargs) -> None:
+    def __init__(self, capabilities: Capabilities, **kwargs: Any) -> None:
         hidden = set()
         if not capabilities.reports_moderator:
             hidden.add("moderator")
@@ -53,23 +55,25 @@ class RoomsTable(KeyedTable):
             hidden.add("recordings")
         super().__init__(hidden=hidden, **kwargs)
 
-    def show(self, store: Store, now: float, name_filter: str = "", only: Collection[str] | None = None) -> bool:
+    def show(
+        self,
+        rooms: Mapping[RoomKey, RoomView],
+        now: float,
+        name_filter: str = "",
+        only: Collection[RoomKey] | None = None,
+    ) -> bool:
         """The rooms matching the filter; `only`: just these rooms changed (None: look at every room,
         as the clock's tick must, since every row's ages move)."""
         needle = name_filter.casefold()
         if only is None:
-            return self.sync(
-                {sid: row for sid, room in store.rooms.items() if (row := self._row(store, room, now, needle))}
-            )
-        rooms = store.rooms
-        return self.patch({sid: self._row(store, rooms[sid], now, needle) if sid in rooms else None for sid in only})
+            return self.sync({key: row for key, room in rooms.items() if (row := self._row(room, now, needle))})
+        return self.patch({key: self._row(rooms[key], now, needle) if key in rooms else None for key in only})
 
-    def _row(self, store: Store, room: Room, now: float, needle: str) -> Row | None:
+    def _row(self, room: RoomView, now: float, needle: str) -> Row | None:
         conference = room.conference
         if needle and needle not in conference.friendly_name.casefold():
             return None
-        pending = store.pending_for(conference.sid)
-        ended = room.ended_at is not None or conference.status is ConferenceStatus.COMPLETED
+        pending = room.pending
         status = _PENDING_WORDS[pending] if pending else _ROOM_STATUS.get(conference.status, str(conference.status))
         created = conference.date_created.timestamp() if conference.date_created else room.first_seen
         return self.row(
@@ -84,11 +88,11 @@ class RoomsTable(KeyedTable):
                 "region": conference.region or "–",
                 "updated": fmt.duration(now - room.last_changed),
             },
-            style="dim" if ended else "",
+            style="dim" if room.ended else "",
         )
 
 
-def _recordings(room: Room) -> str:
+def _recordings(room: RoomView) -> str:
     """'●2' while one of two recordings is running, '2' when done, '–' when not fetched yet."""
     if room.recordings is None:
         return "–"
@@ -96,11 +100,11 @@ def _recordings(room: Room) -> str:
     return f"{'●' if live else ''}{len(room.recordings)}" if room.recordings else "0"
 
 
-def room_detail(room: Room, now: float) -> tuple[list[tuple[str, str]], list[tuple[str, ...]] | None]:
+def room_detail(room: RoomView) -> tuple[list[tuple[str, str]], list[tuple[str, ...]] | None]:
     """The facts and the recordings rows of the room detail screen, as plain strings."""
     c = room.conference
 
-    def when(value) -> str:
+    def when(value: datetime | None) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "–"
 
     facts = [
@@ -128,7 +132,7 @@ def room_detail(room: Room, now: float) -> tuple[list[tuple[str, str]], list[tup
 _NAME_WIDTH = 26
 
 
-class ParticipantsTable(KeyedTable):
+class ParticipantsTable(KeyedTable[str]):
     COLUMNS = (
         ("name", "Participant", _NAME_WIDTH),
         ("talk", "Talk", 4),
@@ -140,7 +144,7 @@ class ParticipantsTable(KeyedTable):
         ("time", "In room", 7),
     )
 
-    def __init__(self, capabilities: Capabilities, *, speaking: bool = False, **kwargs) -> None:
+    def __init__(self, capabilities: Capabilities, *, speaking: bool = False, **kwargs: Any) -> None:
         """`speaking`: status callbacks are on, the only source that tells who is talking."""
         hidden = set()
         if not speaking:
@@ -150,17 +154,17 @@ class ParticipantsTable(KeyedTable):
         if not capabilities.has_coaching:
             hidden.add("coach")
         super().__init__(hidden=hidden, **kwargs)
-        self.room_sid: str | None = None
+        self.room_key: RoomKey | None = None
 
-    def show(self, store: Store, room: Room | None, now: float) -> bool:
-        sid = room.conference.sid if room else None
-        if sid != self.room_sid:
+    def show(self, room: RoomView | None, now: float) -> bool:
+        key = room.key if room else None
+        if key != self.room_key:
             self.reset()
-            self.room_sid = sid
+            self.room_key = key
         rows: dict[str, Row] = {}
         for call_sid, member in (room.members.items() if room else ()):
             p = member.participant
-            pending = store.pending_for(sid, call_sid)
+            pending = member.pending
             if pending:
                 status = _PENDING_WORDS[pending]
             elif member.left_at is not None:
@@ -176,7 +180,7 @@ class ParticipantsTable(KeyedTable):
                     "hold": fmt.flag(p.hold),
                     "coach": fmt.flag(p.coaching),
                     "eoe": fmt.flag(p.end_conference_on_exit),
-                    "time": fmt.duration((member.left_at or now) - _joined(member)),
+                    "time": fmt.duration((member.left_at or now) - member.joined),
                 },
                 style="dim" if member.left_at is not None else "bold" if member.speaking else "",
             )
@@ -186,17 +190,11 @@ class ParticipantsTable(KeyedTable):
 _TALKING = "◀))"
 
 
-def _joined(member: Member) -> float:
-    """When the caller joined: the server's word if it gave one, else when we first saw them."""
-    created = member.participant.date_created
-    return created.timestamp() if created is not None else member.joined_at
-
-
 _LOG_STYLES = {"error": "bold red", "action": "cyan", "room": "bold", "join": "green", "leave": "yellow"}
 
 
 class EventLog(RichLog):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_lines=1000, markup=False, wrap=False, min_width=20, **kwargs)
 
     def add(self, entries: Iterable[LogEntry]) -> None:

@@ -3,28 +3,13 @@ last went wrong."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
 
-from confmon.store import FeedHealth
 from confmon.ui import format as fmt
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMode:
-    """How the data is being kept fresh."""
-
-    callbacks: bool = False  # the receiver is listening
-    reconciling: bool = False  # callbacks are live: the rooms they cover wait for the reconcile sweep
-    poll_interval: float = 2.0  # seconds between sweeps of what callbacks do not cover
-    reconcile_interval: float | None = None
-    last_reconcile_at: float | None = None
-    polled_rooms: int = 0  # live rooms callbacks do not cover, polled every poll_interval meanwhile
-    callback_error: str | None = None  # why callbacks are off although they were asked for
-    refused: int = 0  # callbacks the receiver refused (bad signature, too big, ...)
-    last_refusal: str | None = None
+from confmon.views import FeedHealth, FeedMode, FeedStatus
 
 
 Part = tuple[str, str] | str
@@ -40,7 +25,7 @@ class StatusBar(Static):
     Static.update asks for a layout pass, and a layout pass repaints every widget on the screen,
     both tables included: at one flush per frame that was most of the app's CPU."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._segments: list[Segment] = []
         self._line = Text()
@@ -51,31 +36,21 @@ class StatusBar(Static):
     def on_resize(self) -> None:
         self._fit()
 
-    def show(
-        self,
-        *,
-        account: str,
-        dialect: str,
-        host: str,
-        health: FeedHealth | None,
-        now: float,
-        read_only: bool,
-        note: str = "",
-        mode: FeedMode = FeedMode(),
-    ) -> None:
+    def show(self, status: FeedStatus, *, now: float) -> None:
+        health, mode = status.health, status.mode
         segments: list[Segment] = [
-            (ALWAYS, [(f" {account} ", "bold"), "@ ", (host or "connecting…", "")]),
-            (3, [(f" ({dialect})", "dim")]),
+            (ALWAYS, [(f" {status.account} ", "bold"), "@ ", (status.host or "connecting…", "")]),
+            (3, [(f" ({status.dialect})", "dim")]),
         ]
-        if read_only:
+        if status.read_only:
             segments.append((ALWAYS, ["  ", (" READ-ONLY ", "reverse yellow")]))
         segments += _freshness(health, now, mode)
-        if health is not None and health.last_error:
+        if health.last_error:
             since = fmt.duration(now - health.error_since) if health.error_since is not None else "?"
             error = f"⚠ {health.last_error} (failing for {since}, {health.failures}×)"
             segments.append((ALWAYS, ["  ", (error, "bold red")]))
-        if note:
-            segments.append((ALWAYS, ["  ", (note, "yellow")]))
+        if status.note:
+            segments.append((ALWAYS, ["  ", (status.note, "yellow")]))
         self._segments = segments
         self._fit()
 
@@ -98,11 +73,11 @@ class StatusBar(Static):
             self.refresh()
 
 
-def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[Segment]:
+def _freshness(health: FeedHealth, now: float, mode: FeedMode) -> list[Segment]:
     """Where the newest data came from and when: 'data 2s ago via callback · reconciled 14s ago,
     every 30s'; via poll, with why it is polling when callbacks were asked for."""
-    polled = health.last_success_at if health else None
-    heard = health.last_event_at if health else None
+    polled = health.last_success_at
+    heard = health.last_event_at
     if polled is None and heard is None:
         return [(ALWAYS, ["  ", ("waiting for first poll", "italic")])]
     by_callback = heard is not None and (polled is None or heard >= polled)
@@ -128,6 +103,6 @@ def _freshness(health: FeedHealth | None, now: float, mode: FeedMode) -> list[Se
         refused = f"{mode.refused} callback{'s' if mode.refused > 1 else ''} refused, last: {mode.last_refusal}"
         # Worth more room than the reconcile's age: all of them refused is what a wrong --public-url looks like.
         segments.append((8, [" · ", (refused, "yellow")]))
-    if health is not None and health.last_latency is not None:
+    if health.last_latency is not None:
         segments.append((2, [f" · sweep {fmt.latency(health.last_latency)}"]))
     return segments
