@@ -18,20 +18,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from confmon import registry
 from confmon.secret import Secret
 
-DIALECTS = ("twilio2010", "twilio2010-xml", "twilio2008", "restcomm", "signalwire", "telnyx")
-DEFAULT_DIALECT = "twilio2010"
-# Dialects whose accounts are Twilio-style AC SIDs; the others use UUIDs or their own ids.
-_AC_DIALECTS = {"twilio2010", "twilio2010-xml", "twilio2008", "restcomm"}
+# The registry's, under the names the command line still imports.
+DIALECTS = registry.NAMES
+DEFAULT_DIALECT = registry.DEFAULT
 
-# Only Twilio issues SK API keys (for 2010), and only Twilio's dialects may fall back to the
-# TWILIO_* variables: any other provider gets its own token, never a Twilio secret.
-_API_KEY_DIALECTS = {"twilio2010", "twilio2010-xml"}
-_TWILIO_DIALECTS = _API_KEY_DIALECTS | {"twilio2008"}
-
-_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-_OPAQUE_ACCOUNT = re.compile(r"[A-Za-z0-9._:@-]{1,128}")  # no '/', '?', '#': it goes into a path
 _API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -61,19 +54,20 @@ class Connection:
     profile: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
-    """One `[profiles.NAME]` table of the config file. The *_env fields name environment variables."""
+    """One `[profiles.NAME]` table of the config file, or (name "") the session without one. The *_env
+    fields name environment variables; what a table leaves out, its dialect's defaults fill in."""
 
     name: str
     dialect: str = DEFAULT_DIALECT
     base_url: str | None = None
     account_sid: str | None = None
-    account_sid_env: str = "TWILIO_ACCOUNT_SID"
-    auth_token_env: str = "TWILIO_AUTH_TOKEN"
+    account_sid_env: str
+    auth_token_env: str
     api_key: str | None = None  # an API key SID is not secret; its secret is read from api_secret_env
-    api_key_env: str = "TWILIO_API_KEY"  # "" in a named profile that does not name one
-    api_secret_env: str = "TWILIO_API_SECRET"
+    api_key_env: str  # "" in a named profile that does not name one
+    api_secret_env: str
 
     def describe(self) -> str:
         """One line for `confmon profiles`: where each setting comes from, never a secret."""
@@ -124,12 +118,11 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
             raise ConfigError(f"{path}: profiles.{name}: every setting is a string")
         # A named profile reads only the variables it names: the TWILIO_* defaults belong to the
         # session without a profile, and must not leak a Twilio secret to a lab or another provider.
-        uses_key = "api_key" in table or "api_key_env" in table
-        defaults = {} if uses_key else {"api_key_env": "", "api_secret_env": ""}
-        dialect_of = table.get("dialect", DEFAULT_DIALECT)
-        _check_dialect(dialect_of)
-        if "auth_token_env" not in table and dialect_of not in _TWILIO_DIALECTS:
+        spec = _spec(table.get("dialect", DEFAULT_DIALECT))
+        if "auth_token_env" not in table and not spec.profile_falls_back_to_env:
             raise ConfigError(f"{path}: profiles.{name}: name the variable that holds its token (auth_token_env)")
+        uses_key = "api_key" in table or "api_key_env" in table
+        defaults = _env_settings(spec.env, api_keys=uses_key)
         profile = Profile(name=name, **(defaults | table))
         for field in ("account_sid_env", "auth_token_env", "api_key_env", "api_secret_env"):
             value = getattr(profile, field)
@@ -139,9 +132,26 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     return profiles
 
 
-def _check_dialect(dialect: str) -> None:
-    if dialect not in DIALECTS:
-        raise ConfigError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
+def _spec(dialect: str) -> registry.DialectSpec:
+    try:
+        return registry.get(dialect)
+    except registry.UnknownDialect as error:
+        raise ConfigError(str(error)) from None
+
+
+def _env_settings(env: registry.EnvVars, *, api_keys: bool = True) -> dict[str, str]:
+    """A profile's *_env settings from a dialect's default variables; without `api_keys`, none for a key."""
+    return {
+        "account_sid_env": env.account_sid,
+        "auth_token_env": env.auth_token,
+        "api_key_env": env.api_key if api_keys else "",
+        "api_secret_env": env.api_secret if api_keys else "",
+    }
+
+
+def _unnamed_profile(dialect: str) -> Profile:
+    """The session without a profile: every variable is the dialect's default."""
+    return Profile(name="", dialect=dialect, **_env_settings(_spec(dialect).env))
 
 
 def check_base_url(url: str) -> str:
@@ -163,23 +173,26 @@ def resolve_connection(
     dialect: str | None = None,
     base_url: str | None = None,
     account_sid: str | None = None,
-    default_base_url: Callable[[str], str | None],
+    default_base_url: Callable[[str], str | None] | None = None,
     env: Mapping[str, str] = os.environ,
     prompt: Callable[[str], str] | None = None,
     config_path: Path | None = None,
 ) -> Connection:
-    """Flags beat the profile, the profile beats the environment's defaults."""
+    """Flags beat the profile, the profile beats the environment's defaults. Without `default_base_url`,
+    a dialect's default URL is the registry's."""
     if profile_name is not None:
         profiles = load_profiles(config_path)
         if profile_name not in profiles:
             where = config_path or default_config_path()
             raise ConfigError(f"no profile {profile_name!r} in {where}")
         profile = profiles[profile_name]
+        chosen_dialect = dialect or profile.dialect
     else:
-        profile = Profile(name="")
-    chosen_dialect = dialect or profile.dialect
-    _check_dialect(chosen_dialect)
-    url = base_url or profile.base_url or default_base_url(chosen_dialect)
+        chosen_dialect = dialect or DEFAULT_DIALECT
+        profile = _unnamed_profile(chosen_dialect)
+    spec = _spec(chosen_dialect)
+    dialect_url = default_base_url(chosen_dialect) if default_base_url else spec.default_base_url
+    url = base_url or profile.base_url or dialect_url
     if url is None:
         raise ConfigError(f"the {chosen_dialect} dialect has no public default: give --base-url or a profile")
     credentials = credentials_from_env(
@@ -193,10 +206,9 @@ def resolve_connection(
 
 
 def check_account_sid(sid: str, dialect: str) -> None:
-    if dialect in _AC_DIALECTS and not _ACCOUNT_SID.fullmatch(sid):
-        raise ConfigError("the account SID must be AC followed by 32 hex digits")
-    if not _OPAQUE_ACCOUNT.fullmatch(sid):
-        raise ConfigError("the account id may hold only letters, digits and . _ : @ -")
+    rule = _spec(dialect).account_ids
+    if not rule.pattern.fullmatch(sid):
+        raise ConfigError(rule.complaint)
 
 
 def credentials_from_env(
@@ -209,14 +221,14 @@ def credentials_from_env(
 ) -> Credentials:
     """The account with its auth token, or with an API key and its secret, from the environment
     variables the profile names (TWILIO_* by default). With no secret and a terminal, ask."""
-    p = profile or Profile(name="")
+    p = profile or _unnamed_profile(dialect)
     sid = account_sid or env.get(p.account_sid_env, "")
     if not sid:
         raise ConfigError(f"no account: set {p.account_sid_env} (or pass --account-sid)")
     check_account_sid(sid, dialect)
 
     api_key = api_secret = ""
-    if dialect in _API_KEY_DIALECTS:
+    if _spec(dialect).api_keys:
         api_key = p.api_key or (env.get(p.api_key_env, "") if p.api_key_env else "")
         api_secret = env.get(p.api_secret_env, "") if p.api_secret_env else ""
     if api_key or api_secret:

@@ -57,7 +57,8 @@ def test_conference_end_carries_why_and_who() -> None:
 
 def test_participant_leave_carries_why_it_left() -> None:
     event = parse_event(form(
-        "participant-leave", **PARTICIPANT, ReasonParticipantLeft="participant_hung_up", ParticipantCallStatus="completed",
+        "participant-leave", **PARTICIPANT,
+        ReasonParticipantLeft="participant_hung_up", ParticipantCallStatus="completed",
     ))
     assert (event.reason_participant_left, event.participant_call_status) == ("participant_hung_up", "completed")
 
@@ -88,7 +89,8 @@ def test_text_is_sanitized_at_the_boundary() -> None:
 
 
 def test_minus_zero_timestamps_are_utc_and_booleans_ignore_case() -> None:
-    event = parse_event(form("participant-hold", **{**PARTICIPANT, "Hold": "TRUE"}, Timestamp="Thu, 1 Jun 2017 20:48:32 -0000"))
+    held = {**PARTICIPANT, "Hold": "TRUE"}
+    event = parse_event(form("participant-hold", **held, Timestamp="Thu, 1 Jun 2017 20:48:32 -0000"))
     assert event.timestamp.tzinfo is not None and event.hold is True
 
 
@@ -117,7 +119,9 @@ def test_invalid_fields_are_form_errors(bad: dict[str, str]) -> None:
         parse_event({**form("participant-mute", **PARTICIPANT), **bad})
 
 
-@pytest.mark.parametrize("missing", ["StatusCallbackEvent", "ConferenceSid", "AccountSid", "SequenceNumber", "Timestamp", "CallSid"])
+@pytest.mark.parametrize(
+    "missing", ["StatusCallbackEvent", "ConferenceSid", "AccountSid", "SequenceNumber", "Timestamp", "CallSid"]
+)
 def test_missing_required_fields_are_form_errors(missing: str) -> None:
     fields = form("participant-mute", **PARTICIPANT)
     del fields[missing]
@@ -136,13 +140,21 @@ def test_form_error_is_a_value_error() -> None:
     assert issubclass(FormError, ValueError)
 
 
-_names = st.sampled_from([*BASE, "StatusCallbackEvent", *PARTICIPANT, "ReasonConferenceEnded", "CallSidEndingConference",
-                          "AnnounceUrl", "Reason"]) | st.text(max_size=10)
-_values = st.sampled_from([*BASE.values(), *PARTICIPANT.values(), *(k.value for k in EventKind), "", "-0000"]) | st.text(max_size=40) | st.from_regex(
-    r"([A-Z][a-z]{2}, )?[0-9]{1,3} [A-Z][a-z]{2} [0-9]{1,20} [0-9]{1,3}:[0-9]{1,3}(:[0-9]{1,3})? ([+-][0-9]{1,20}|[A-Z]{1,3})?",
+_names = st.sampled_from([
+    *BASE, "StatusCallbackEvent", *PARTICIPANT,
+    "ReasonConferenceEnded", "CallSidEndingConference", "AnnounceUrl", "Reason",
+]) | st.text(max_size=10)
+_dates = st.from_regex(
+    r"([A-Z][a-z]{2}, )?[0-9]{1,3} [A-Z][a-z]{2} [0-9]{1,20} [0-9]{1,3}:[0-9]{1,3}(:[0-9]{1,3})?"
+    r" ([+-][0-9]{1,20}|[A-Z]{1,3})?",
     fullmatch=True,
 )
-_anything = st.one_of(_values, st.integers(), st.none(), st.binary(max_size=5), st.lists(st.text(max_size=3), max_size=2))
+_values = st.sampled_from(
+    [*BASE.values(), *PARTICIPANT.values(), *(k.value for k in EventKind), "", "-0000"]
+) | st.text(max_size=40) | _dates
+_anything = st.one_of(
+    _values, st.integers(), st.none(), st.binary(max_size=5), st.lists(st.text(max_size=3), max_size=2)
+)
 
 
 @settings(max_examples=500)

@@ -24,7 +24,6 @@ AC = "AC" + "1" * 32
 TOKEN = "sim-auth-token"
 URL = "https://example.com/maintenance.mp3"
 DIALECTS = list(dialects.NAMES)
-SERVED_BY = {"twilio2010-xml": "twilio2010"}  # the 2010 simulator answers XML where there is no .json
 TWILIO_SHAPED = {"twilio2010", "twilio2010-xml", "signalwire", "telnyx"}
 
 
@@ -125,7 +124,7 @@ def _seconds(when: datetime | None) -> datetime | None:
 
 async def start(name: str, rooms: int = 12) -> SimServer:
     world = World(20251124, FrozenClock(), AC, target_rooms=rooms, traffic=False)  # a still world: exact checks
-    server = SimServer(world, auth_token=TOKEN, dialect=SERVED_BY.get(name, name))
+    server = SimServer(world, auth_token=TOKEN, dialect=name)  # each served by its simulator dialect
     await server.start(port=0)
     return server
 
@@ -206,7 +205,8 @@ async def test_restcomm_shows_whether_a_moderator_is_present() -> None:
                 assert absent.moderator_present is False
             snapshot = await api.sweep()
             for c in snapshot.conferences:
-                assert c.moderator_present is (None if c.status is ConferenceStatus.INIT else world.moderator_present(c.sid))
+                present = None if c.status is ConferenceStatus.INIT else world.moderator_present(c.sid)
+                assert c.moderator_present is present
     finally:
         await server.stop()
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from confmon.api import BadResponse, ConferenceClient, InvalidRequest, NotFound, client as client_module
+from confmon.api import BadResponse, ConferenceClient, InvalidRequest, NotFound
+from confmon.api import client as client_module
 from confmon.api.dialects import Dialect, get
 from confmon.model import ConferenceStatus
 from confmon.secret import Secret

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from confmon.config import ConfigError, load_profiles, resolve_connection
+from confmon import registry
+from confmon.config import ConfigError, check_account_sid, credentials_from_env, load_profiles, resolve_connection
 
 SID = "AC" + "1" * 32
 DEFAULTS = {"twilio2010": "https://api.twilio.com", "restcomm": None, "telnyx": "https://api.telnyx.com"}
@@ -143,3 +144,45 @@ def test_a_base_url_with_a_password_is_refused_without_echoing_it(tmp_path):
         resolve_connection(profile_name="p", default_base_url=default_url, env={"TWILIO_AUTH_TOKEN": "t"},
                            config_path=path)
     assert "SECRETPW" not in str(error.value)
+
+
+UUID = "3f1c7d2e-0b8a-4c55-9a9e-1d2f3a4b5c6d"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sid", "problem"),
+    [
+        ("twilio2010", "AC" + "aB" * 16, None),
+        ("twilio2010-xml", SID, None),
+        ("twilio2008", UUID, "AC followed by 32 hex digits"),
+        ("restcomm", "AC" + "1" * 31, "AC followed by 32 hex digits"),
+        ("signalwire", UUID, None),
+        ("telnyx", "tx-account:1@a.b", None),
+        ("telnyx", SID, None),
+        ("telnyx", "a/b", "only letters, digits"),
+        ("signalwire", "x" * 129, "only letters, digits"),
+        ("plivo", SID, "unknown dialect 'plivo'"),
+    ],
+)
+def test_account_ids_by_dialect(dialect, sid, problem):
+    if problem is None:
+        check_account_sid(sid, dialect)
+    else:
+        with pytest.raises(ConfigError, match=problem):
+            check_account_sid(sid, dialect)
+
+
+@pytest.mark.parametrize("dialect", registry.NAMES)
+def test_without_a_profile_every_dialect_reads_the_twilio_variables_and_only_2010_the_api_key(dialect):
+    env = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "token",
+           "TWILIO_API_KEY": "SK" + "a" * 32, "TWILIO_API_SECRET": "key-secret"}
+    credentials = credentials_from_env(env, dialect=dialect)
+    takes_keys = dialect in ("twilio2010", "twilio2010-xml")
+    assert credentials.password.reveal() == ("key-secret" if takes_keys else "token")
+
+
+def test_without_a_url_function_the_registry_gives_the_dialects_default():
+    env = {"TWILIO_ACCOUNT_SID": UUID, "TWILIO_AUTH_TOKEN": "KEY"}
+    assert resolve_connection(dialect="telnyx", env=env).base_url == "https://api.telnyx.com"
+    with pytest.raises(ConfigError, match="has no public default"):
+        resolve_connection(dialect="signalwire", env=env)

@@ -288,13 +288,15 @@ def test_xml_with_a_dtd_is_refused() -> None:
 
 
 def test_2008_status_integers_and_booleans() -> None:
-    for wire, status in (("0", ConferenceStatus.INIT), ("1", ConferenceStatus.IN_PROGRESS), (" 2 ", ConferenceStatus.COMPLETED)):
+    statuses = (("0", ConferenceStatus.INIT), ("1", ConferenceStatus.IN_PROGRESS), (" 2 ", ConferenceStatus.COMPLETED))
+    for wire, status in statuses:
         body = f"<TwilioResponse><Conference><Sid>CF{'a' * 32}</Sid><AccountSid>AC{'b' * 32}</AccountSid>" \
                f"<Status>{wire}</Status></Conference></TwilioResponse>"
         assert TWILIO2008.parse_conference(body.encode()).status is status
-    with pytest.raises(BadResponse, match="Status|status"):
+    with pytest.raises(BadResponse, match=r"Status|status"):
         TWILIO2008.parse_conference(body.replace(" 2 ", "in-progress").encode())
-    member = f"<TwilioResponse><Participant><CallSid>CA{'c' * 32}</CallSid><ConferenceSid>CF{'a' * 32}</ConferenceSid>" \
+    member = f"<TwilioResponse><Participant><CallSid>CA{'c' * 32}</CallSid>" \
+             f"<ConferenceSid>CF{'a' * 32}</ConferenceSid>" \
              "<Muted>TRUE</Muted><StartConferenceOnEnter>0</StartConferenceOnEnter>" \
              "<EndConferenceOnExit>1</EndConferenceOnExit></Participant></TwilioResponse>"
     who = TWILIO2008.parse_participant(member.encode())
@@ -316,9 +318,8 @@ def test_xml_is_not_json_and_json_is_not_xml() -> None:
 
 
 def test_telnyx_errors_and_opaque_ids() -> None:
-    assert TELNYX.parse_error(js({"errors": [{"code": "10005", "title": "Not found", "detail": "Resource not found"}]})) == (
-        WireError(10005, "Resource not found")
-    )
+    error = {"code": "10005", "title": "Not found", "detail": "Resource not found"}
+    assert TELNYX.parse_error(js({"errors": [error]})) == WireError(10005, "Resource not found")
     assert TELNYX.parse_error(js({"errors": []})) == WireError()
     member = {
         "account_sid": "61bf923e-5e4d-4595-a110-56190ea18a1b",

@@ -35,8 +35,8 @@ def test_the_registry() -> None:
     assert dialects.NAMES == ("twilio2010", "twilio2010-xml", "twilio2008", "restcomm", "signalwire", "telnyx")
     for name in dialects.NAMES:
         dialect = dialects.get(name)
-        assert dialect.NAME == name
-        assert dialect.AUTH == ("bearer" if name == "telnyx" else "basic")
+        assert name == dialect.NAME
+        assert ("bearer" if name == "telnyx" else "basic") == dialect.AUTH
         assert dialect.CAPABILITIES.name
     with pytest.raises(ValueError, match="unknown dialect 'plivo'"):
         dialects.get("plivo")
@@ -224,7 +224,8 @@ def test_announce_takes_only_absolute_http_urls() -> None:
     d = dialects.get("twilio2010")
     assert d.announce is not None
     for bad in ("", "ftp://x.example/a.mp3", "javascript:alert(1)", "/relative.mp3", "https://", "http://a b/c",
-                "https://x.example/\n", "https://exämple.com/a.mp3", "http://[::1/x", "https://x.example/" + "a" * 2100):
+                "https://x.example/\n", "https://exämple.com/a.mp3", "http://[::1/x",
+                "https://x.example/" + "a" * 2100):
         with pytest.raises(InvalidRequest, match="not an absolute http"):
             d.announce(AC, CF, None, bad)
 

@@ -99,7 +99,8 @@ xml_names = st.sampled_from(
 @st.composite
 def xml_trees(draw: st.DrawFn, depth: int = 0) -> str:
     tag = draw(xml_names)
-    attrs = draw(st.dictionaries(st.sampled_from(["page", "numpages", "nextpageuri", "class"]), st.text(max_size=8), max_size=2))
+    attribute_names = st.sampled_from(["page", "numpages", "nextpageuri", "class"])
+    attrs = draw(st.dictionaries(attribute_names, st.text(max_size=8), max_size=2))
     inner = "" if depth >= 3 else "".join(draw(st.lists(xml_trees(depth + 1), max_size=3)))
     text = escape(draw(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=10)))
     attributes = "".join(f' {k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
@@ -271,7 +272,8 @@ def test_mutated_xml_bodies(dialect: Dialect, valid: bytes, data: st.DataObject)
         b"[" * 100_000,
         b'{"a":' * 50_000,
         b"<TwilioResponse><Conference>" + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</Conference></TwilioResponse>",
-        b"<RestcommResponse><object><Calls>" + b"<Call>" * 50_000 + b"</Call>" * 50_000 + b"</Calls></object></RestcommResponse>",
+        b"<RestcommResponse><object><Calls>" + b"<Call>" * 50_000 + b"</Call>" * 50_000
+        + b"</Calls></object></RestcommResponse>",
         b"<a>" * 100_000 + b"</a>" * 100_000,
     ],
     ids=["json-array", "json-object", "xml-in-a-conference", "xml-in-a-list", "xml"],

@@ -120,7 +120,8 @@ async def test_statuses_tell_whether_a_moderator_is_present(world: World) -> Non
     assert set(by_sid.values()) == {*expected, "COMPLETED"}
     live = {c.sid for c in world.conferences() if c.status != ConferenceStatus.COMPLETED}
     assert running == live and done == {c.sid for c in world.conferences()} - live
-    assert present == {s for s in live if world.moderator_present(s)} and expected["RUNNING_MODERATOR_PRESENT"] in present
+    assert present == {s for s in live if world.moderator_present(s)}
+    assert expected["RUNNING_MODERATOR_PRESENT"] in present
     assert pattern == running - {expected["RUNNING_INITIALIZING"]}
 
 
@@ -136,7 +137,8 @@ async def test_friendly_name_and_date_filters(world: World) -> None:
     assert sid in {c["sid"] for c in wild}
     created = {c.sid for c in world.conferences() if c.date_created.date().isoformat() >= "2017-03-05"}
     assert {c["sid"] for c in since} == created
-    assert {c["sid"] for c in until} == {c.sid for c in world.conferences() if c.date_updated.date().isoformat() <= "2017-03-01"}
+    updated = {c.sid for c in world.conferences() if c.date_updated.date().isoformat() <= "2017-03-01"}
+    assert {c["sid"] for c in until} == updated
 
 
 async def test_paging_quirks_num_pages_string_ends_null_links_and_overflow(world: World) -> None:
@@ -239,7 +241,8 @@ async def test_mute_answers_the_state_before_the_change(world: World, sent: dict
     world.update_participant(sid, person.call_sid, muted=not muted)
     call_id = f"{world.instance_id}-{person.call_sid}"
     async with served(world, "restcomm") as wire:
-        body = (await wire("POST", f"/Conferences/{sid}/Participants/{call_id}", 200, data=sent, headers=JSON_ACCEPT)).json()
+        answer = await wire("POST", f"/Conferences/{sid}/Participants/{call_id}", 200, data=sent, headers=JSON_ACCEPT)
+        body = answer.json()
     assert body["muted"] is (not muted)  # stale: the value before
     assert world.participant(sid, person.call_sid).muted is muted
 
@@ -262,10 +265,12 @@ async def test_mute_refuses_unknown_and_malformed_calls_and_ignores_hold(world: 
     sid = busy_sid(world)
     person = world.participants(sid)[0]
     call_id = f"{world.instance_id}-{person.call_sid}"
+    mute = {"Mute": "true"}
     async with served(world, "restcomm") as wire:
-        foreign = await wire("POST", f"/Conferences/{sid}/Participants/ID{'1' * 32}-{person.call_sid}", 406, data={"Mute": "true"})
-        ours_gone = await wire("POST", f"/Conferences/{sid}/Participants/{world.instance_id}-CA{'3' * 32}", 406, data={"Mute": "true"})
-        malformed = await wire("POST", f"/Conferences/{sid}/Participants/{person.call_sid}x", 400, data={"Mute": "true"})
+        foreign = await wire("POST", f"/Conferences/{sid}/Participants/ID{'1' * 32}-{person.call_sid}", 406, data=mute)
+        gone = f"{world.instance_id}-CA{'3' * 32}"
+        ours_gone = await wire("POST", f"/Conferences/{sid}/Participants/{gone}", 406, data=mute)
+        malformed = await wire("POST", f"/Conferences/{sid}/Participants/{person.call_sid}x", 400, data=mute)
         await wire("POST", f"/Conferences/{sid}/Participants/{call_id}", 200, data={"Mute": "false", "Hold": "true"})
         not_allowed = await wire("DELETE", f"/Conferences/{sid}/Participants/{call_id}", 405)
     assert foreign.body == ours_gone.body == malformed.body == not_allowed.body == b""

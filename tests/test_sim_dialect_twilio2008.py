@@ -198,6 +198,8 @@ async def test_errors_are_rest_exceptions_with_a_code_on_400_only(world: World) 
 
 async def test_api_keys_came_with_2010(world: World) -> None:
     key = ("SK" + "fedcba9876543210" * 2, "key-secret")
-    async with served(world, "twilio2008", api_key=key) as wire:
-        async with wire.session.get(f"{wire.account}/Conferences", headers=basic(*key)) as response:
-            assert response.status == 401
+    async with (
+        served(world, "twilio2008", api_key=key) as wire,
+        wire.session.get(f"{wire.account}/Conferences", headers=basic(*key)) as response,
+    ):
+        assert response.status == 401

@@ -180,7 +180,8 @@ async def test_the_xml_stays_well_formed_whatever_a_label_holds(world: World) ->
     sid = live_sid(world)
     label = "a <b> & \"c\" \x01 d"
     async with served(world, "twilio2010") as wire:
-        created = await wire("POST", f"/Conferences/{sid}/Participants", 201, data={"From": FROM, "To": TO, "Label": label})
+        joining = {"From": FROM, "To": TO, "Label": label}
+        created = await wire("POST", f"/Conferences/{sid}/Participants", 201, data=joining)
         listed = (await wire("GET", f"/Conferences/{sid}/Participants", 200)).xml()
     assert texts(created.xml()[0])["Label"] == "a <b> & \"c\"  d"  # XML 1.0 cannot carry \x01 at all
     assert "a <b> & \"c\"  d" in [texts(p)["Label"] for p in listed[0]]

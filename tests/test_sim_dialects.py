@@ -9,6 +9,7 @@ from tests.test_sim_wire_support import AC, TOKEN, busy_sid, new_world, served, 
 
 PREFIXES = {
     "twilio2010": "/2010-04-01",
+    "twilio2010-xml": "/2010-04-01",  # served by the twilio2010 simulator
     "twilio2008": "/2008-08-01",
     "restcomm": "/restcomm/2012-04-24",
     "signalwire": "/api/laml/2010-04-01",
@@ -16,6 +17,7 @@ PREFIXES = {
 }
 LISTS = {  # a listing per dialect, in its own default format
     "twilio2010": "/Conferences?PageSize=1000",
+    "twilio2010-xml": "/Conferences?PageSize=1000",
     "twilio2008": "/Conferences?num=1000",
     "restcomm": "/Conferences?PageSize=1000",
     "signalwire": "/Conferences.json?PageSize=1000",
@@ -38,9 +40,8 @@ async def test_start_returns_the_origin_and_each_dialect_owns_only_its_prefix(di
     async with served(world, dialect) as wire:
         assert wire.server.base_url is not None and wire.server.base_url.count("/") == 2  # http://127.0.0.1:port
         await wire("GET", LISTS[dialect], 200)
-        for other, prefix in PREFIXES.items():
-            if other != dialect:
-                await wire("GET", f"{prefix}/Accounts/{AC}/Conferences", 404, absolute=True)
+        for prefix in set(PREFIXES.values()) - {PREFIXES[dialect]}:
+            await wire("GET", f"{prefix}/Accounts/{AC}/Conferences", 404, absolute=True)
 
 
 @pytest.mark.parametrize("dialect", sorted(PREFIXES))
@@ -77,6 +78,7 @@ async def test_servers_in_several_dialects_share_one_world() -> None:
     [
         ("restcomm", "(RestComm 2012-04-24 under /restcomm/2012-04-24)"),
         ("twilio2010", "(Twilio 2010-04-01 under /2010-04-01)"),
+        ("twilio2010-xml", "(Twilio 2010-04-01 under /2010-04-01)"),
         ("twilio2008", "(Twilio 2008-08-01 under /2008-08-01)"),
         ("signalwire", "(SignalWire LaML 2010-04-01 under /api/laml/2010-04-01)"),
         ("telnyx", "(Telnyx TeXML under /v2/texml)"),

@@ -28,6 +28,7 @@ import httpx
 import stamina
 from httpx_aiohttp import AiohttpTransport
 
+from confmon import registry
 from confmon.api import dialects
 from confmon.api.dialects import ConferenceFilters, Dialect, Page, ParticipantFilters, Request
 from confmon.api.errors import BadResponse, NotFound, NotSupported, RateLimited, Unavailable, error_for_status
@@ -146,7 +147,7 @@ class ConferenceClient:
         account_sid: str,
         username: str,
         password: Secret,
-        dialect: str | Dialect = "twilio2010",
+        dialect: str | Dialect = registry.DEFAULT,
         timeout: float = 10.0,
         deadline: float = 20.0,
         max_concurrency: int = 10,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
+from confmon import wire_dates
 from confmon.model import ConferenceEvent, EventKind
 from confmon.sanitize import display_text
 
@@ -77,12 +77,10 @@ def _sequence(name: str, value: str) -> int:
 
 
 def _timestamp(name: str, value: str) -> datetime:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (ValueError, TypeError, IndexError, OverflowError):
-        raise FormError(f"{name} is not an RFC 2822 date") from None
-    # "-0000" means UTC with no local offset known (RFC 5322 §3.3); the parser leaves it naive.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    parsed = wire_dates.parse(value)
+    if parsed is None:
+        raise FormError(f"{name} is not a date")
+    return parsed
 
 
 def _kind(name: str, value: str) -> EventKind:

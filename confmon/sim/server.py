@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from confmon import registry
 from confmon.clock import SystemClock
 from confmon.secret import Secret
 from confmon.sim import dialects
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-DIALECTS = dialects.NAMES
+DIALECTS = dialects.NAMES  # every dialect of the registry
 
 
 class SimServer:
@@ -41,7 +42,7 @@ class SimServer:
         auth_token: str,
         api_key: tuple[str, str] | None = None,
         latency: float = 0.0,
-        dialect: str = "twilio2010",
+        dialect: str = registry.DEFAULT,
     ) -> None:
         if not auth_token:
             raise ValueError("the simulator needs an auth token to check")
@@ -160,7 +161,7 @@ def run_standalone(
     account_sid: str,
     auth_token: str,
     latency: float = 0.0,
-    dialect: str = "twilio2010",
+    dialect: str = registry.DEFAULT,
     callback_url: str | None = None,
     lossy_callbacks: bool = False,
     print_fn: Callable[[str], None] = print,
@@ -173,8 +174,10 @@ def run_standalone(
     "base URL http://127.0.0.1:8089 (RestComm 2012-04-24 under /restcomm/2012-04-24)".
     With `callback_url`, every change is also posted there as a status callback signed with the token.
     """
-    if dialect not in DIALECTS:
-        _complain(f"confmon: unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    try:
+        spec = registry.get(dialect)
+    except registry.UnknownDialect as error:
+        _complain(f"confmon: {error}")
         return 2
     if not is_loopback(host):
         _complain(f"confmon: refusing to listen on {host!r}: the simulator serves loopback only (127.0.0.1, ::1)")
@@ -196,15 +199,18 @@ def run_standalone(
         label, prefix = server.dialect.label, server.prefix
         sender = None
         if callback_url is not None:
-            lossy = {"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}
-            sender = CallbackSender(world, callback_url, auth_token, seed=seed, tick=0.25, **lossy)
+            loss = 0.05 if lossy_callbacks else 0.0  # the chance that an event is dropped, and that one is sent twice
+            sender = CallbackSender(
+                world, callback_url, auth_token, seed=seed, tick=0.25,
+                shuffle=lossy_callbacks, duplicate=loss, drop=loss,
+            )
             await sender.start()
         try:
             print_fn(f"Simulated {label} API, seed {seed}, {rooms} rooms; Ctrl-C to stop.")
             print_fn(f"  base URL     {base_url} ({label} under {prefix})")
             print_fn(f"  account SID  {account_sid}")
-            # Telnyx takes the token as a bearer API key; the others as the Basic password.
-            print_fn(f"  {'API key' if dialect == 'telnyx' else 'auth token':<12} {auth_token}")
+            # A bearer dialect (Telnyx) takes the token as an API key; the others as the Basic password.
+            print_fn(f"  {'API key' if spec.auth == 'bearer' else 'auth token':<12} {auth_token}")
             if sender is not None:
                 print_fn(f"  callbacks    {sender.url}" + (" (reordered, repeated, lost)" if lossy_callbacks else ""))
             await asyncio.Event().wait()

@@ -15,13 +15,13 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from confmon import registry
 from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, Recording
+from confmon.registry import AuthScheme
 
 T = TypeVar("T")
-
-AuthScheme = Literal["basic", "bearer"]
 
 OK = frozenset({200})
 NO_CONTENT = frozenset({204})
@@ -147,21 +147,11 @@ class Dialect(Protocol):
     def parse_error(self, body: bytes) -> WireError: ...  # never raises: error bodies are best effort
 
 
-_MODULES = {
-    "twilio2010": "twilio2010",
-    "twilio2010-xml": "twilio2010_xml",
-    "twilio2008": "twilio2008",
-    "restcomm": "restcomm",
-    "signalwire": "signalwire",
-    "telnyx": "telnyx",
-}
-NAMES: tuple[str, ...] = tuple(_MODULES)
+NAMES = registry.NAMES
 
 
 def get(name: str) -> Dialect:
-    """The dialect registered under `name` (one of NAMES); ValueError for any other name."""
-    module = _MODULES.get(name)
-    if module is None:
-        raise ValueError(f"unknown dialect {name!r}; known: {', '.join(NAMES)}")
-    found: Dialect = importlib.import_module(f"{__name__}.{module}").DIALECT
+    """The dialect registered under `name` (one of NAMES); registry.UnknownDialect (a ValueError) for any other."""
+    module = importlib.import_module(f"{__name__}.{registry.get(name).client_module}")
+    found: Dialect = module.DIALECT
     return found

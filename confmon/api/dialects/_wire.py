@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date, datetime
 from typing import Literal, TypeGuard, TypeVar
 from urllib.parse import quote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -19,6 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from confmon import wire_dates
 from confmon.api.dialects import Request, WireError
 from confmon.api.errors import BadResponse, InvalidRequest
 from confmon.sanitize import display_text
@@ -48,12 +48,12 @@ class Ids:
         """How errors call an id of this kind: "CF sid", "call id"."""
         return self._names.get(kind, f"{kind} id")
 
-    def valid(self, kind: Kind, value: object) -> TypeGuard[str]:
+    def valid(self, value: object, kind: Kind) -> TypeGuard[str]:  # value first: the guard narrows it
         return isinstance(value, str) and self._patterns[kind].fullmatch(value) is not None
 
     def segment(self, kind: Kind, value: str) -> str:
         """`value` as one path segment; InvalidRequest if it is not an id of this kind."""
-        if not self.valid(kind, value):
+        if not self.valid(value, kind):
             raise InvalidRequest(f"not a {self.name(kind)}: {display_text(value, 40)!r}")
         return quote(value, safe="")
 
@@ -66,7 +66,7 @@ class OpaqueIds(Ids):
     def __init__(self) -> None:
         super().__init__({})
 
-    def valid(self, kind: Kind, value: object) -> TypeGuard[str]:
+    def valid(self, value: object, kind: Kind) -> TypeGuard[str]:
         return (
             isinstance(value, str)
             and 0 < len(value) <= self.MAX_LENGTH
@@ -153,7 +153,8 @@ def _repair(body: bytes) -> bytes:
 
 def _parse_xml(body: bytes) -> Element:
     # defusedxml: no DTDs, hence no entity expansion bombs and no external entities.
-    return fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    root: Element = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    return root
 
 
 def decode_xml(body: bytes) -> Element:
@@ -222,18 +223,6 @@ def expect_root(element: Element, *tags: str) -> Element:
 
 # Typed reads
 
-
-_SEPT = re.compile(r"\bSept\b")  # SignalWire's documentation writes "24 Sept 2018"
-
-
-def parse_time(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(_SEPT.sub("Sep", value))
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
 
@@ -276,7 +265,7 @@ class Fields:
         value = self.raw(key)
         if value is None:
             return None
-        if self._ids.valid(kind, value):
+        if self._ids.valid(value, kind):
             return value
         raise self.bad(key, f"is not a {self._ids.name(kind)}")
 
@@ -333,9 +322,9 @@ class Fields:
         value = self.string(key)
         if value is None:
             return None
-        parsed = parse_time(value)
+        parsed = wire_dates.parse(value)
         if parsed is None:
-            raise self.bad(key, "is not an RFC 2822 date")
+            raise self.bad(key, "is not a date")
         return parsed
 
     def choice(self, key: str, table: Mapping[str, T], unknown: T | None = None, *, missing: T | None = None) -> T:

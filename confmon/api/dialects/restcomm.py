@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from xml.etree.ElementTree import Element
 
+from confmon import registry
 from confmon.api.dialects import (
     ConferenceFilters,
     Page,
@@ -59,7 +60,7 @@ from confmon.api.dialects._wire import (
 )
 from confmon.api.dialects.twilio2010 import xml_page
 from confmon.api.errors import BadResponse, InvalidRequest, NotSupported
-from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
 
 T = TypeVar("T")
 
@@ -94,26 +95,14 @@ STATUS_FILTERS = {
 }
 LIVE = "RUNNING%"
 
-CAPABILITIES = Capabilities(
-    name="RestComm 2012-04-24",
-    can_hold=False,
-    can_end=False,
-    end_by_kicking_all=True,
-    can_announce_room=False,
-    can_announce_participant=False,
-    has_recordings=False,
-    has_labels=False,
-    has_coaching=False,
-    reports_moderator=True,
-    has_callbacks=False,
-)
+SPEC = registry.get("restcomm")
 
 
 class RestComm:
-    NAME = "restcomm"
-    CAPABILITIES = CAPABILITIES
-    AUTH = "basic"
-    DEFAULT_BASE_URL: str | None = None  # self-hosted: http(s)://host:8080
+    NAME = SPEC.name
+    CAPABILITIES = SPEC.capabilities
+    AUTH = SPEC.auth
+    DEFAULT_BASE_URL = SPEC.default_base_url
     MEDIA_TYPE = "application/json"
     UPDATE_RETURNS_STALE_BODY = True
     end_conference = None
@@ -121,7 +110,7 @@ class RestComm:
     announce = None
 
     def __repr__(self) -> str:
-        return "<dialect restcomm>"
+        return f"<dialect {self.NAME}>"
 
     # Paths
 

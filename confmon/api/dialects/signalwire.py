@@ -7,14 +7,8 @@ Participants carry no label.
 
 from __future__ import annotations
 
+from confmon import registry
 from confmon.api.dialects._wire import OpaqueIds
 from confmon.api.dialects.twilio2010 import Twilio2010
-from confmon.model import Capabilities
 
-DIALECT = Twilio2010(
-    name="signalwire",
-    capabilities=Capabilities(name="SignalWire LaML", has_labels=False),
-    root="/api/laml/2010-04-01",
-    ids=OpaqueIds(),
-    default_base_url=None,
-)
+DIALECT = Twilio2010(registry.get("signalwire"), root="/api/laml/2010-04-01", ids=OpaqueIds())

@@ -16,34 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from confmon import registry
 from confmon.api.dialects import ConferenceFilters, Page, ParticipantFilters, Request
 from confmon.api.dialects._wire import day, first_of, flag, json_error, link, page_size, xml_error
 from confmon.api.dialects.twilio2010 import Twilio2010, conference
 from confmon.api.errors import InvalidRequest, NotSupported
-from confmon.model import Capabilities, Conference, ConferenceStatus
+from confmon.model import Conference, ConferenceStatus
 
 STATUSES = {"0": ConferenceStatus.INIT, "1": ConferenceStatus.IN_PROGRESS, "2": ConferenceStatus.COMPLETED}
 WIRE_STATUS = {status: wire for wire, status in STATUSES.items()}
-
-CAPABILITIES = Capabilities(
-    name="Twilio 2008-08-01",
-    can_hold=False,
-    can_end=False,
-    end_by_kicking_all=True,
-    can_announce_room=False,
-    can_announce_participant=False,
-    has_recordings=False,
-    has_labels=False,
-    has_coaching=False,
-    has_callbacks=False,
-)
 
 
 class Twilio2008(Twilio2010):
     def __init__(self) -> None:
         super().__init__(
-            name="twilio2008",
-            capabilities=CAPABILITIES,
+            registry.get("twilio2008"),
             root="/2008-08-01",
             suffix="",
             xml=True,

@@ -10,7 +10,7 @@ Leniency, decided per field:
   read as CONNECTED. Twilio lists only participants that are connecting or connected, and may add
   states. Failing the whole page, and so the sweep, would hide every room.
 - A conference `status` outside the enum is a BadResponse. It decides whether a room exists at all.
-- Dates must parse as RFC 2822. Offset-less ("-0000") dates are taken as UTC.
+- Dates must parse as RFC 2822 (or a variant `confmon.wire_dates` reads), and are kept in UTC.
 - In JSON, booleans must be JSON booleans; in XML they are the words true/false (or 1/0).
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from xml.etree.ElementTree import Element
 
+from confmon import registry
 from confmon.api.dialects import (
     NO_CONTENT,
-    AuthScheme,
     ConferenceFilters,
     Page,
     ParticipantFilters,
@@ -51,7 +51,8 @@ from confmon.api.dialects._wire import (
     xml_record,
 )
 from confmon.api.errors import InvalidRequest, NotSupported
-from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
+from confmon.registry import AuthScheme, DialectSpec
 
 T = TypeVar("T")
 
@@ -67,21 +68,20 @@ class Twilio2010:
 
     def __init__(
         self,
+        spec: DialectSpec,
         *,
-        name: str,
-        capabilities: Capabilities,
         root: str = "/2010-04-01",
         suffix: str = ".json",
         xml: bool = False,
         ids: Ids = TWILIO_IDS,
-        auth: AuthScheme = "basic",
-        default_base_url: str | None = "https://api.twilio.com",
         parse_error: Callable[[bytes], WireError] | None = None,
     ) -> None:
-        self.NAME = name
+        """The registry's `spec` says what the API is; the rest, how this copy of it looks on the wire."""
+        capabilities = spec.capabilities
+        self.NAME = spec.name
         self.CAPABILITIES = capabilities
-        self.AUTH: AuthScheme = auth
-        self.DEFAULT_BASE_URL = default_base_url
+        self.AUTH: AuthScheme = spec.auth
+        self.DEFAULT_BASE_URL = spec.default_base_url
         self.MEDIA_TYPE = "application/xml" if xml else "application/json"
         self._root = root
         self._suffix = suffix
@@ -304,7 +304,7 @@ def recording(f: Fields, conference_sid: str | None) -> Recording:
     )
 
 
-DIALECT = Twilio2010(name="twilio2010", capabilities=Capabilities())
+DIALECT = Twilio2010(registry.get("twilio2010"))
 
 # The module as the dialect, as before: `twilio2010.parse_conference(body)`.
 CAPABILITIES = DIALECT.CAPABILITIES

@@ -6,9 +6,7 @@ element. The paging attributes sit on the list element (`<Participants page=… 
 
 from __future__ import annotations
 
+from confmon import registry
 from confmon.api.dialects.twilio2010 import Twilio2010
-from confmon.model import Capabilities
 
-DIALECT = Twilio2010(
-    name="twilio2010-xml", capabilities=Capabilities(name="Twilio 2010-04-01 (XML)"), suffix="", xml=True
-)
+DIALECT = Twilio2010(registry.get("twilio2010-xml"), suffix="", xml=True)
