@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from confmon.api import dialects
+from confmon import registry
 from confmon.api.client import ConferenceClient
 from confmon.audit import AuditLog
 from confmon.clock import Clock
@@ -118,7 +118,7 @@ def open_backend(
     clock: Clock,
     callbacks: CallbackSettings | None = None,
 ) -> Sources:
-    capabilities = dialects.get(connection.dialect).CAPABILITIES
+    capabilities = registry.get(connection.dialect).capabilities
 
     async def factory() -> Backend:
         creds = connection.credentials
@@ -161,7 +161,7 @@ def open_demo_backend(
     read_only: bool = False,
     traffic: bool = True,
     latency: float = 0.0,
-    dialect: str = "twilio2010",
+    dialect: str = registry.DEFAULT,
     callbacks: bool = False,
     lossy_callbacks: bool = False,
     auth_token: str | None = None,
@@ -173,7 +173,7 @@ def open_demo_backend(
     Twilio's delivery may, so the reconcile sweep has something to repair. `auth_token`: the
     simulated account's (default: a fresh random one), for tests that sign callbacks themselves."""
 
-    capabilities = dialects.get(dialect).CAPABILITIES
+    capabilities = registry.get(dialect).capabilities
     wanted = callbacks and capabilities.has_callbacks
 
     async def factory() -> Backend:
@@ -183,7 +183,7 @@ def open_demo_backend(
 
         token = auth_token or secrets.token_hex(16)
         world = World(seed, clock, DEMO_ACCOUNT_SID, target_rooms=rooms, traffic=traffic)
-        server = SimServer(world, auth_token=token, latency=latency, dialect=_served_dialect(dialect))
+        server = SimServer(world, auth_token=token, latency=latency, dialect=dialect)
         base_url = await server.start(port=0)
         credentials = Credentials(DEMO_ACCOUNT_SID, DEMO_ACCOUNT_SID, Secret(token), Secret(token))
         connection = Connection(base_url, credentials, dialect)
@@ -209,8 +209,3 @@ def open_demo_backend(
         return backend
 
     return Sources(DEMO_ACCOUNT_SID, capabilities, read_only, wanted, factory)
-
-
-def _served_dialect(client_dialect: str) -> str:
-    """The simulator serves 2010 JSON and XML from one server; the client picks one of them."""
-    return "twilio2010" if client_dialect == "twilio2010-xml" else client_dialect

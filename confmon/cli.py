@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
+from confmon import registry
 from confmon.config import (
-    DEFAULT_DIALECT,
-    DIALECTS,
     CallbackSettings,
     ConfigError,
     Connection,
@@ -77,8 +76,8 @@ def _options(*, defaults: bool) -> tuple[argparse.ArgumentParser, ...]:
 
     dialect = _Parser(add_help=False)
     dialect.add_argument(
-        "--dialect", choices=DIALECTS, default=default(None),
-        help="API dialect (default: the profile's, else twilio2010)",
+        "--dialect", choices=registry.NAMES, default=default(None),
+        help=f"API dialect (default: the profile's, else {registry.DEFAULT})",
     )
 
     connection = _Parser(add_help=False, parents=[dialect])
@@ -204,14 +203,8 @@ def _fail(code: int, message: str) -> int:
 
 
 def _connection(args: argparse.Namespace) -> Connection:
-    from confmon.api import dialects
-
     return resolve_connection(
-        profile_name=args.profile,
-        dialect=args.dialect,
-        base_url=args.base_url,
-        account_sid=args.account_sid,
-        default_base_url=lambda name: dialects.get(name).DEFAULT_BASE_URL,
+        profile_name=args.profile, dialect=args.dialect, base_url=args.base_url, account_sid=args.account_sid
     )
 
 
@@ -248,14 +241,12 @@ def _run_monitor(args: argparse.Namespace) -> int:
 
 
 def _callback_settings(args: argparse.Namespace, connection: Connection) -> CallbackSettings | None:
-    from confmon.api import dialects
-
     if args.callbacks is None:
         if args.public_url is not None:
             raise ConfigError("--public-url needs --callbacks HOST:PORT to listen on")
         return None
     settings = callback_settings(args.callbacks, args.public_url)
-    capabilities = dialects.get(connection.dialect).CAPABILITIES
+    capabilities = registry.get(connection.dialect).capabilities
     if not capabilities.has_callbacks:
         raise ConfigError(f"{capabilities.name} sends no status callbacks confmon can check; drop --callbacks")
     if connection.credentials.signing_token is None:
@@ -289,7 +280,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         clock=clock,
         audit=_audit(args, clock),
         read_only=args.read_only,
-        dialect=args.dialect or DEFAULT_DIALECT,
+        dialect=args.dialect or registry.DEFAULT,
         callbacks=args.demo_callbacks,
         lossy_callbacks=args.lossy_callbacks,
     )
@@ -335,7 +326,7 @@ def _run_sim(args: argparse.Namespace) -> int:
 
     token = args.auth_token or secrets.token_hex(16)
     if args.account_sid:
-        check_account_sid(args.account_sid, args.dialect or DEFAULT_DIALECT)
+        check_account_sid(args.account_sid, args.dialect or registry.DEFAULT)
     return run_standalone(
         host="127.0.0.1",
         port=args.port,
@@ -344,7 +335,7 @@ def _run_sim(args: argparse.Namespace) -> int:
         account_sid=args.account_sid or DEMO_ACCOUNT_SID,
         auth_token=token,
         latency=args.latency,
-        dialect=args.dialect or DEFAULT_DIALECT,
+        dialect=args.dialect or registry.DEFAULT,
         callback_url=args.callback_url,
         lossy_callbacks=args.lossy_callbacks,
     )

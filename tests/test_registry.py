@@ -82,9 +82,6 @@ async def test_each_dialect_is_served_by_the_simulator(spec: registry.DialectSpe
 
 EXEMPT = {PACKAGE / "registry.py", PACKAGE / "api" / "dialects", PACKAGE / "sim" / "dialects"}
 # Still to be switched to the registry by the refactor under way (an XPASS says the entry can go).
-PENDING = {"backend.py"}
-
-
 def dialect_literals(path: Path) -> Iterator[str]:
     """`path:line: literal` for each string literal that is exactly a dialect name (so comments and
     docstrings never count)."""
@@ -100,16 +97,10 @@ def dialect_literals(path: Path) -> Iterator[str]:
                 yield f"{path.relative_to(ROOT)}:{token.start[0]}: {token.string}"
 
 
-def checked_modules() -> list[object]:
-    paths = sorted(
+def checked_modules() -> list[Path]:
+    return sorted(
         path for path in PACKAGE.rglob("*.py") if not any(path == e or e in path.parents for e in EXEMPT)
     )
-    return [
-        pytest.param(path, marks=pytest.mark.xfail(strict=False, reason="not yet on the registry"))
-        if path.relative_to(PACKAGE).as_posix() in PENDING
-        else path
-        for path in paths
-    ]
 
 
 def test_the_search_finds_dialect_names() -> None:
