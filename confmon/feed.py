@@ -51,6 +51,7 @@ class Poller:
         store: Store,
         clock: Clock,
         *,
+        account: str,
         interval: float = 2.0,
         on_changes: Callable[[Changes], None],
         max_backoff: float = 30.0,
@@ -58,6 +59,7 @@ class Poller:
         reconcile_interval: float | None = None,
     ) -> None:
         self._client = client
+        self.account = account  # whose rooms the client lists
         self._store = store
         self._clock = clock
         self._interval = interval
@@ -118,8 +120,8 @@ class Poller:
         if failures:
             backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
             return max(backoff, self._retry_after)
-        if self.reconciling and self._last_full is not None and self._store.live_rooms() == len(
-            self._store.callback_rooms()
+        if self.reconciling and self._last_full is not None and self._store.live_rooms(self.account) == len(
+            self._store.callback_rooms(self.account)
         ):
             assert self.reconcile_interval is not None
             return max(0.0, self._last_full + self.reconcile_interval - self._clock.now())
@@ -130,7 +132,7 @@ class Poller:
         self._retry_after = 0.0
         started = self._clock.now()
         full = self._full_sweep_due()
-        skip = frozenset() if full else self._store.callback_rooms()
+        skip = frozenset() if full else self._store.callback_rooms(self.account)
         deadline = asyncio.timeout(self.sweep_deadline)
         try:
             async with deadline:

@@ -6,9 +6,21 @@ at the dialect boundary, so faces may show them as plain text without further ch
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import NamedTuple
+
+
+class RoomKey(NamedTuple):
+    """A room's identity: its account (the source that reports it) and its conference SID, so that
+    several accounts can feed one session without their rooms ever being taken for one another."""
+
+    account: str
+    sid: str
 
 
 class ConferenceStatus(enum.StrEnum):
@@ -88,12 +100,13 @@ class Snapshot:
     """
 
     conferences: tuple[Conference, ...]
-    participants: dict[str, tuple[Participant, ...]] = field(default_factory=dict)
+    participants: dict[str, tuple[Participant, ...]] = field(default_factory=dict)  # by conference SID
     # Recordings per conference, for the rooms whose recordings were fetched in this sweep only.
     recordings: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
     taken_at: float = 0.0  # clock time (seconds) when the sweep finished
     latency: float = 0.0  # seconds the sweep took
     complete: bool = True
+    account: str = field(kw_only=True)  # whose rooms these are: the account the sweep listed
 
 
 class Action(enum.StrEnum):
@@ -111,15 +124,46 @@ class Action(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class FlagUpdate:
+    """What a mute or hold action asks the server to set (None: leave as it is)."""
+
+    muted: bool | None = None
+    hold: bool | None = None
+
+    def applied_to(self, participant: Participant) -> Participant:
+        """The participant as the action leaves them, when the server did not say."""
+        return dataclasses.replace(
+            participant,
+            muted=participant.muted if self.muted is None else self.muted,
+            hold=participant.hold if self.hold is None else self.hold,
+        )
+
+
+# The participant flag each update action sets.
+FLAG_UPDATES: Mapping[Action, FlagUpdate] = MappingProxyType(
+    {
+        Action.MUTE: FlagUpdate(muted=True),
+        Action.UNMUTE: FlagUpdate(muted=False),
+        Action.HOLD: FlagUpdate(hold=True),
+        Action.UNHOLD: FlagUpdate(hold=False),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What an action is aimed at: a room, or one participant of it."""
 
-    conference_sid: str
+    room: RoomKey
     call_sid: str | None = None
     name: str = ""  # sanitized room name or participant label, for messages only
     url: str | None = None  # what ANNOUNCE plays; unused by the other actions
     # For an END done by kicking everyone: exactly the callers the operator confirmed.
     call_sids: tuple[str, ...] = ()
+
+    @property
+    def conference_sid(self) -> str:
+        return self.room.sid
 
 
 class OutcomeStatus(enum.StrEnum):

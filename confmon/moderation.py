@@ -11,9 +11,9 @@ from typing import Protocol
 
 from confmon.api.errors import ApiError, NotFound, Unavailable
 from confmon.audit import AuditLog
-from confmon.model import Action, Capabilities, Conference, Outcome, OutcomeStatus, Participant, Target
+from confmon.model import FLAG_UPDATES, Action, Capabilities, Conference, Outcome, OutcomeStatus, Participant, Target
 from confmon.sanitize import display_text
-from confmon.store import FLAG_UPDATES, internal_error
+from confmon.store import internal_error
 
 READ_ONLY = "read-only mode"
 NOT_SUPPORTED = "not supported by this backend"
@@ -21,15 +21,6 @@ NO_PARTICIPANT = "no participant selected"
 NO_URL = "no URL to announce"
 ALREADY_GONE = "already gone"
 _MAX_REASON = 240
-
-_CAPABILITY = {
-    Action.MUTE: "can_mute",
-    Action.UNMUTE: "can_mute",
-    Action.HOLD: "can_hold",
-    Action.UNHOLD: "can_hold",
-    Action.KICK: "can_kick",
-}
-
 
 def action_allowed(caps: Capabilities, action: Action, *, read_only: bool) -> bool:
     """Whether this session may ever do `action`: the UI hides the keys for which it may not."""
@@ -39,7 +30,11 @@ def action_allowed(caps: Capabilities, action: Action, *, read_only: bool) -> bo
         return caps.can_end or caps.end_by_kicking_all
     if action is Action.ANNOUNCE:
         return caps.can_announce_room or caps.can_announce_participant
-    return getattr(caps, _CAPABILITY[action])
+    if action is Action.KICK:
+        return caps.can_kick
+    if action in (Action.HOLD, Action.UNHOLD):
+        return caps.can_hold
+    return caps.can_mute
 
 
 class ModerationClient(Protocol):
@@ -133,8 +128,10 @@ class Moderator:
             if action is Action.KICK:
                 await self._client.kick(conference_sid, call_sid)
                 return Outcome(action, target, confirmed)
-            flag, value = FLAG_UPDATES[action]
-            participant = await self._client.update_participant(conference_sid, call_sid, **{flag: value})
+            flags = FLAG_UPDATES[action]
+            participant = await self._client.update_participant(
+                conference_sid, call_sid, muted=flags.muted, hold=flags.hold
+            )
             return Outcome(action, target, confirmed, participant=participant)
         except NotFound as error:
             if action.destructive:  # whoever we meant to remove is not there: the intent holds

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 from confmon.backend import Backend, Sources
 from confmon.clock import Clock
 from confmon.feed import EventFeed, Poller
-from confmon.model import Action, Capabilities, ConferenceStatus, Outcome, OutcomeStatus, Target
+from confmon import narrator
+from confmon.model import Action, Capabilities, ConferenceStatus, Outcome, OutcomeStatus, RoomKey, Target
 from confmon.moderation import action_allowed
 from confmon.sanitize import display_text
-from confmon.store import Changes, Store, internal_error
-from confmon.views import FeedMode, FeedStatus, LogEntry, LogKind, RoomKey, RoomView, Update
+from confmon.store import Changes, Note, Store, internal_error
+from confmon.store.notes import Problem
+from confmon.views import FeedMode, FeedStatus, RoomView, Update
 
 TICK = 1.0  # seconds between expiry passes, and between the moments every age on screen moves
 # Rooms whose participants are fetched first: the selected one and those on screen.
@@ -45,9 +47,9 @@ class Subscription:
         self._pending: list[Changes] = []
         self._resync = True  # the first update holds every room
         self._ticked = False
-        self._log: list[LogEntry] = []
+        self._log: list[Note] = []  # the session's own notes, besides the store's
 
-    def _push(self, changes: Changes | None, log: Iterable[LogEntry] = (), *, ticked: bool = False) -> None:
+    def _push(self, changes: Changes | None, log: Iterable[Note] = (), *, ticked: bool = False) -> None:
         """Something is new: rooms, log lines, the time, or only the feed status."""
         if changes:
             self._pending.append(changes)
@@ -58,24 +60,19 @@ class Subscription:
     def take(self) -> Update:
         """Everything since the last take, as frozen views of the rooms that changed."""
         changes, self._pending = Changes.join(self._pending), []
-        log, self._log = (*changes.log, *self._log), []
+        notes, self._log = (*changes.log, *self._log), []
+        log = tuple(narrator.tell(note) for note in notes)
         session = self._session
         resync, self._resync = self._resync, False
         ticked, self._ticked = self._ticked, False
         if resync:
-            rooms = session.rooms()
-            return Update(session.status(), rooms, (), tuple(log), resync=True, ticked=ticked)
-        touched = dict.fromkeys(
-            (*changes.rooms_added, *changes.rooms_updated, *(sid for sid, _ in changes.members_added),
-             *(sid for sid, _ in changes.members_updated), *(sid for sid, _ in changes.members_removed))
-        )
+            return Update(session.status(), session.rooms(), (), log, resync=True, ticked=ticked)
         views: dict[RoomKey, RoomView] = {}
-        for sid in touched:
-            view = session.store.view(sid)
+        for key in changes.rooms_touched():
+            view = session.store.view(key)
             if view is not None:
-                views[view.key] = view
-        removed = tuple(key for sid in changes.rooms_removed if (key := session.key_of(sid)) is not None)
-        return Update(session.status(), views, removed, tuple(log), ticked=ticked)
+                views[key] = view
+        return Update(session.status(), views, changes.rooms_removed, log, ticked=ticked)
 
 
 class Session:
@@ -141,17 +138,13 @@ class Session:
             self._subscriptions.remove(subscription)
 
     def rooms(self) -> dict[RoomKey, RoomView]:
-        views = (self.store.view(sid) for sid in self.store.rooms)
+        views = (self.store.view(key) for key in self.store.rooms)
         return {view.key: view for view in views if view is not None}
 
     @property
     def next_poll_at(self) -> float | None:
         """When the poller's wait for its next sweep ends, on the clock; None while it sweeps."""
         return self._poller.due_at if self._poller is not None else None
-
-    def key_of(self, sid: str) -> RoomKey | None:
-        """The key of a room, also of one the store has just let go."""
-        return self.store.key_of(sid)
 
     def status(self) -> FeedStatus:
         backend = self.backend
@@ -184,7 +177,9 @@ class Session:
             poll_interval=poller.interval,
             reconcile_interval=poller.reconcile_interval,
             last_reconcile_at=poller.last_reconcile_at,
-            polled_rooms=self.store.live_rooms() - len(self.store.callback_rooms()) if reconciling else 0,
+            polled_rooms=self.store.live_rooms(poller.account) - len(self.store.callback_rooms(poller.account))
+            if reconciling
+            else 0,
             callback_error=backend.callback_error,
             refused=receiver.refused.total() if receiver is not None else 0,
             last_refusal=receiver.last_refusal if receiver is not None else None,
@@ -227,7 +222,7 @@ class Session:
         backend = self._require_backend()
         conferences = await backend.client.list_conferences(status=ConferenceStatus.COMPLETED)
         return [
-            RoomView(RoomKey(c.account_sid, c.sid), c, first_seen=self.clock.now(), last_changed=self.clock.now())
+            RoomView(RoomKey(backend.account_sid, c.sid), c, first_seen=self.clock.now(), last_changed=self.clock.now())
             for c in conferences
         ]
 
@@ -242,6 +237,7 @@ class Session:
             backend.client,
             self.store,
             self.clock,
+            account=backend.account_sid,
             interval=self.interval,
             on_changes=self._publish,
             reconcile_interval=self.reconcile_interval if backend.events is not None else None,
@@ -249,7 +245,7 @@ class Session:
         if backend.receiver is not None:
             backend.receiver.on_refusal = self._refused
         if backend.callback_error:  # the status bar keeps saying it; the log says it once
-            self._log(LogKind.ERROR, backend.callback_error)
+            self._log(backend.callback_error)
 
     async def sweep_once(self) -> None:
         """One full sweep into the store, for a face that shows the state once (`confmon ls`).
@@ -318,7 +314,7 @@ class Session:
         now = self.clock.now()
         for reason, (unlogged, logged_at) in self._refusals.items():
             if unlogged and (logged_at is None or now - logged_at >= REFUSAL_LOG_EVERY):
-                self._log(LogKind.ERROR, f"callback refused: {reason}" + (f" ({unlogged}×)" if unlogged > 1 else ""))
+                self._log(f"callback refused: {reason}" + (f" ({unlogged}×)" if unlogged > 1 else ""))
                 self._refusals[reason] = (0, now)
 
     # ---- publishing ---------------------------------------------------------------------------
@@ -331,15 +327,15 @@ class Session:
         for subscription in self._subscriptions:
             subscription._push(changes, ticked=ticked)
 
-    def _log(self, kind: LogKind, text: str) -> None:
-        entry = LogEntry(self.clock.now(), kind, display_text(text, _MAX_NOTE))
+    def _log(self, text: str) -> None:
+        note = Problem(self.clock.now(), display_text(text, _MAX_NOTE))
         for subscription in self._subscriptions:
-            subscription._push(None, (entry,))
+            subscription._push(None, (note,))
 
     def _set_note(self, text: str) -> None:
         """A failure outside the poll: on the status bar until the next good poll, and in the log."""
         self._note = display_text(text, _MAX_NOTE)
-        self._log(LogKind.ERROR, self._note)
+        self._log(self._note)
 
     def _require_backend(self) -> Backend:
         if self.backend is None:

@@ -11,17 +11,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
 
-from confmon.model import Action, Conference, ConferenceStatus, Participant, Recording
-
-
-class RoomKey(NamedTuple):
-    """A room's identity: its account (the source that reports it) and its conference SID, so that
-    several accounts can feed one session without their rooms ever being taken for one another."""
-
-    account: str
-    sid: str
+from confmon.model import Action, Conference, ConferenceStatus, Participant, Recording, RoomKey
 
 
 class LogKind(enum.StrEnum):

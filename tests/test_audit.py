@@ -15,11 +15,11 @@ import pytest
 from confmon import audit
 from confmon.audit import SCHEMA, AuditLog, default_audit_path
 from confmon.clock import FrozenClock
-from confmon.model import Action, Outcome, OutcomeStatus, Target
+from confmon.model import Action, Outcome, OutcomeStatus, RoomKey, Target
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "0123456789abcdef" * 2  # shaped like a Twilio auth token
-TARGET = Target("CF" + "1" * 32, "CA" + "2" * 32, "alice")
+TARGET = Target(RoomKey("AC" + "0" * 32, "CF" + "1" * 32), "CA" + "2" * 32, "alice")
 
 
 def mode(path: Path) -> int:
@@ -64,7 +64,7 @@ def test_record_fields(tmp_path: Path) -> None:
 
 def test_failure_record(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    failed = Outcome(Action.END, Target(TARGET.conference_sid), OutcomeStatus.FAILED, error="read-only mode")
+    failed = Outcome(Action.END, Target(TARGET.room), OutcomeStatus.FAILED, error="read-only mode")
     log_at(path).record(failed, account_sid=ACCOUNT, read_only=True)
     record = json.loads(lines(path)[0])
     assert (record["outcome"], record["error"], record["read_only"]) == ("failure", "read-only mode", True)
@@ -114,7 +114,7 @@ def test_a_directory_created_at_the_same_moment_by_another_process_is_fine(
 
 def test_one_parsable_line_per_record_even_with_hostile_text(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    nasty = Target(TARGET.conference_sid, TARGET.call_sid, "eve\n\x1b[31m\u202e}{")
+    nasty = Target(TARGET.room, TARGET.call_sid, "eve\n\x1b[31m\u202e}{")
     log = log_at(path)
     for _ in range(3):
         log.record(Outcome(Action.MUTE, nasty, OutcomeStatus.FAILED, error="bad\r\nline"), account_sid=ACCOUNT,

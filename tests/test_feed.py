@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 import pytest
 
 from confmon.api.errors import AuthFailed, BadResponse, RateLimited, Unavailable
+from confmon import narrator
 from confmon.clock import FrozenClock
 from confmon.feed import EventFeed, Poller
-from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, Snapshot
+from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, RoomKey, Snapshot
 from confmon.store import Changes, Store
 from tests.waiting import wait_until
 
 ROOM = Conference("CF" + "1" * 32, "AC" + "0" * 32, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
-OK = Snapshot((ROOM,), {ROOM.sid: ()}, taken_at=1.0, latency=0.1)
+KEY = RoomKey(ROOM.account_sid, ROOM.sid)
+OK = Snapshot((ROOM,), {ROOM.sid: ()}, taken_at=1.0, latency=0.1, account=ROOM.account_sid)
 
 
 class FakeClient:
@@ -64,7 +66,11 @@ def store(clock: FrozenClock) -> Store:
 
 def poller(client: FakeClient, store: Store, clock: FrozenClock, **kw) -> Poller:
     kw.setdefault("on_changes", lambda changes: None)
-    return Poller(client, store, clock, **kw)
+    return Poller(client, store, clock, account=ROOM.account_sid, **kw)
+
+
+def texts(changes: Changes) -> list[str]:
+    return [narrator.tell(note).text for note in changes.log]
 
 
 async def waiting(clock: FrozenClock) -> None:
@@ -90,14 +96,14 @@ async def test_poll_once_records_errors_instead_of_raising(
 ) -> None:
     changes = await poller(FakeClient(error), store, clock).poll_once()
     assert store.health.last_error == message and store.health.failures == 1
-    assert [entry.text for entry in changes.log] == [f"poll failed: {message}"]
+    assert texts(changes) == [f"poll failed: {message}"]
 
 
 async def test_errors_keep_the_data(store: Store, clock: FrozenClock) -> None:
     p = poller(FakeClient(OK, Unavailable("down")), store, clock)
     await p.poll_once()
     await p.poll_once()
-    assert list(store.rooms) == [ROOM.sid] and store.health.last_error == "unavailable: down"
+    assert list(store.rooms) == [KEY] and store.health.last_error == "unavailable: down"
 
 
 async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) -> None:
@@ -107,7 +113,7 @@ async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) ->
     assert store.health.last_error == "unavailable: down" and store.health.failures == 2
     changes = await p.poll_once()
     assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
-    assert changes.health_changed and "poll recovered after 2 failures" in [entry.text for entry in changes.log]
+    assert changes.health_changed and "poll recovered after 2 failures" in texts(changes)
 
 
 class HangingClient(FakeClient):
@@ -132,7 +138,7 @@ async def test_a_sweep_past_its_deadline_is_a_poll_error(store: Store, clock: Fr
     p = poller(HangingClient(), store, clock, sweep_deadline=0.01)
     changes = await p.poll_once()
     assert store.health.last_error == "sweep took longer than 0.01 s" and store.health.failures == 1
-    assert [entry.text for entry in changes.log] == ["poll failed: sweep took longer than 0.01 s"]
+    assert texts(changes) == ["poll failed: sweep took longer than 0.01 s"]
     assert p.next_delay == 4.0  # backs off like any failure
 
 
@@ -142,7 +148,7 @@ async def test_cancellation_propagates(store: Store, clock: FrozenClock) -> None
 
 
 async def test_sweep_time_is_measured_when_the_client_does_not_say(store: Store, clock: FrozenClock) -> None:
-    client = FakeClient(Snapshot((ROOM,)), clock=clock, takes=0.75)
+    client = FakeClient(Snapshot((ROOM,), account=ROOM.account_sid), clock=clock, takes=0.75)
     await poller(client, store, clock).poll_once()
     assert store.health.last_success_at == clock.now() and store.health.last_latency == 0.75
 
@@ -183,7 +189,7 @@ async def test_run_delivers_changes_and_refresh_now_wakes_it(store: Store, clock
         clock.advance(3599)
         await waiting(clock)
         assert client.sweeps == 1  # still waiting out the hour, on the clock
-        assert delivered and delivered[0].rooms_added == (ROOM.sid,)
+        assert delivered and delivered[0].rooms_added == (KEY,)
         p.refresh_now()
         await wait_until(lambda: len(delivered) == 2)
         assert not delivered[1]  # an unchanged poll delivers no change, only the news that it ran
@@ -259,13 +265,13 @@ async def test_run_survives_any_error_and_a_failing_callback(store: Store, clock
         with pytest.raises(asyncio.CancelledError):
             await task
     # What the face failed to take came again with the next batch, with the failure itself.
-    texts = [entry.text for changes in seen[1:] for entry in changes.log]
-    assert texts[:3] == [
+    said = [text for changes in seen[1:] for text in texts(changes)]
+    assert said[:3] == [
         "poll failed: internal error: RuntimeError: bug",
         "poll failed: internal error: ValueError: face broke",
         "poll failed: unreachable",
     ]
-    assert any(ROOM.sid in changes.rooms_added for changes in seen)
+    assert any(KEY in changes.rooms_added for changes in seen)
 
 
 # ---- reconcile mode and the callback feed -----------------------------------------------------
@@ -296,7 +302,7 @@ async def test_live_callbacks_slow_polling_to_the_reconcile_interval_and_quiet_o
 
 
 OTHER = Conference("CF" + "3" * 32, ROOM.account_sid, "Ops handover", ConferenceStatus.IN_PROGRESS)
-BOTH = Snapshot((ROOM, OTHER), {ROOM.sid: (), OTHER.sid: ()})
+BOTH = Snapshot((ROOM, OTHER), {ROOM.sid: (), OTHER.sid: ()}, account=ROOM.account_sid)
 
 
 async def test_rooms_callbacks_do_not_cover_are_still_polled_at_the_interval(store: Store, clock: FrozenClock) -> None:
@@ -306,7 +312,7 @@ async def test_rooms_callbacks_do_not_cover_are_still_polled_at_the_interval(sto
     p = poller(client, store, clock, interval=2, reconcile_interval=30)
     await p.poll_once()  # polling: a full sweep
     store.apply_event(event(1, EventKind.PARTICIPANT_JOIN))  # ROOM's callbacks report who is in it
-    assert store.callback_rooms() == {ROOM.sid} and p.next_delay == 2  # OTHER is not covered
+    assert store.callback_rooms(ROOM.account_sid) == {ROOM.sid} and p.next_delay == 2  # OTHER is not covered
     clock.advance(2)
     await p.poll_once()
     assert client.skipped[-1] == {ROOM.sid}  # only OTHER's participants fetched
@@ -320,7 +326,7 @@ async def test_speech_alone_does_not_cover_a_room(store: Store, clock: FrozenClo
     p = poller(FakeClient(), store, clock, interval=2, reconcile_interval=30)
     await p.poll_once()
     store.apply_event(event(1, EventKind.PARTICIPANT_SPEECH_START, muted=False))
-    assert p.reconciling and store.callback_rooms() == frozenset() and p.next_delay == 2
+    assert p.reconciling and store.callback_rooms(ROOM.account_sid) == frozenset() and p.next_delay == 2
 
 
 async def test_the_event_feed_applies_a_burst_as_one_delivery(store: Store) -> None:
@@ -334,8 +340,8 @@ async def test_the_event_feed_applies_a_burst_as_one_delivery(store: Store) -> N
     finally:
         task.cancel()
     assert len(delivered) == 1
-    assert delivered[0].rooms_added == (ROOM.sid,) and delivered[0].members_added == ((ROOM.sid, "CA" + "2" * 32),)
-    assert store.rooms[ROOM.sid].members["CA" + "2" * 32].participant.muted is False  # the 50th said unmuted
+    assert delivered[0].rooms_added == (KEY,) and delivered[0].members_added == ((KEY, "CA" + "2" * 32),)
+    assert store.rooms[KEY].members["CA" + "2" * 32].participant.muted is False  # the 50th said unmuted
 
 
 async def test_the_event_feed_survives_a_bad_event_and_a_failing_face(store: Store, monkeypatch) -> None:
@@ -365,9 +371,9 @@ async def test_the_event_feed_survives_a_bad_event_and_a_failing_face(store: Sto
         await wait_until(lambda: len(delivered) == 2)
     finally:
         task.cancel()
-    texts = [entry.text for entry in delivered[1].log]
+    said = texts(delivered[1])
     # What the face failed to take came again, with the failure; the odd event was skipped, not fatal.
-    assert "internal error: ValueError: face broke" in texts
-    assert "callback not applied: internal error: KeyError: 'odd'" in texts
-    assert delivered[1].members_added and store.rooms[ROOM.sid].members["CA" + "2" * 32].participant.muted
+    assert "internal error: ValueError: face broke" in said
+    assert "callback not applied: internal error: KeyError: 'odd'" in said
+    assert delivered[1].members_added and store.rooms[KEY].members["CA" + "2" * 32].participant.muted
     assert store.health.failures == 0  # a callback's trouble is not the poll's

@@ -21,6 +21,7 @@ from confmon.model import (
     OutcomeStatus,
     Participant,
     ParticipantStatus,
+    RoomKey,
     Target,
 )
 from confmon.moderation import Moderator
@@ -28,8 +29,8 @@ from confmon.moderation import Moderator
 ACCOUNT = "AC" + "a" * 32
 ROOM = Conference("CF" + "1" * 32, ACCOUNT, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
 ALICE = Participant("CA" + "2" * 32, ROOM.sid, ParticipantStatus.CONNECTED, label="alice")
-ALICE_TARGET = Target(ROOM.sid, ALICE.call_sid, "alice")
-ROOM_TARGET = Target(ROOM.sid, None, "Sales weekly sync")
+ALICE_TARGET = Target(RoomKey(ROOM.account_sid, ROOM.sid), ALICE.call_sid, "alice")
+ROOM_TARGET = Target(RoomKey(ROOM.account_sid, ROOM.sid), None, "Sales weekly sync")
 
 
 class FakeClient:

@@ -17,10 +17,13 @@ from confmon.model import (
     OutcomeStatus,
     Participant,
     ParticipantStatus,
+    RoomKey,
     Snapshot,
     Target,
 )
-from confmon.store import Changes, LogEntry, Store
+from confmon import narrator
+from confmon.store import Changes, Store
+from confmon.store.notes import Problem
 
 ACCOUNT = "AC" + "0" * 32
 
@@ -33,9 +36,13 @@ def part(room: Conference, n: int, label: str | None = None, **fields) -> Partic
     return Participant(f"CA{n:032x}", room.sid, ParticipantStatus.CONNECTED, label=label or f"p{n}", **fields)
 
 
+def key(room: Conference) -> RoomKey:
+    return RoomKey(ACCOUNT, room.sid)
+
+
 def snap(rooms: dict[Conference, tuple[Participant, ...] | None], *, complete: bool = True, **kw) -> Snapshot:
     participants = {room.sid: people for room, people in rooms.items() if people is not None}
-    return Snapshot(tuple(rooms), participants, complete=complete, **kw)
+    return Snapshot(tuple(rooms), participants, complete=complete, account=ACCOUNT, **kw)
 
 
 SALES = conf(1, "Sales weekly sync")
@@ -59,7 +66,7 @@ def store(clock: FrozenClock) -> Store:
 
 
 def texts(changes: Changes) -> list[str]:
-    return [entry.text for entry in changes.log]
+    return [narrator.tell(note).text for note in changes.log]
 
 
 def present(s: Store) -> dict[tuple[str, str], Participant]:
@@ -79,12 +86,12 @@ def test_first_load_adds_everything_with_one_log_line(clock: FrozenClock) -> Non
     s = Store(clock)
     changes = s.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
 
-    assert changes.rooms_added == (SALES.sid, BRIDGE.sid)
-    assert set(changes.members_added) == {(p.conference_sid, p.call_sid) for p in (ALICE, BOB, CAROL)}
+    assert changes.rooms_added == (key(SALES), key(BRIDGE))
+    assert set(changes.members_added) == {(RoomKey(ACCOUNT, p.conference_sid), p.call_sid) for p in (ALICE, BOB, CAROL)}
     assert texts(changes) == ["2 rooms, 3 participants loaded"]
     assert changes.health_changed
-    assert list(s.rooms) == [SALES.sid, BRIDGE.sid]
-    room = s.rooms.get(SALES.sid)
+    assert list(s.rooms) == [key(SALES), key(BRIDGE)]
+    room = s.rooms.get(key(SALES))
     assert room is not None and room.participant_count == 2 and room.first_seen == clock.now()
     assert room.members[ALICE.call_sid].joined_at == clock.now()
 
@@ -104,16 +111,16 @@ def test_join_update_and_leave_by_diff(store: Store, clock: FrozenClock) -> None
         snap({SALES: (dataclasses.replace(ALICE, muted=True), dave), BRIDGE: (CAROL,)})
     )
 
-    alice_key, bob_key, dave_key = ((SALES.sid, p.call_sid) for p in (ALICE, BOB, dave))
+    alice_key, bob_key, dave_key = ((key(SALES), p.call_sid) for p in (ALICE, BOB, dave))
     assert changes.members_added == (dave_key,)
     assert set(changes.members_updated) == {alice_key, bob_key}
-    assert changes.rooms_updated == (SALES.sid,)  # its counts moved
+    assert changes.rooms_updated == (key(SALES),)  # its counts moved
     assert set(texts(changes)) == {
         "dave joined Sales weekly sync",
         "alice muted in Sales weekly sync",
         "bob left Sales weekly sync",
     }
-    room = store.rooms.get(SALES.sid)
+    room = store.rooms.get(key(SALES))
     assert room is not None
     bob = room.members[BOB.call_sid]
     assert (bob.left_at, bob.left_reason) == (clock.now(), "left")
@@ -125,22 +132,22 @@ def test_departed_member_is_kept_then_expired(store: Store, clock: FrozenClock) 
     store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
     clock.advance(19.9)
     assert not store.expire()
-    assert BOB.call_sid in store.rooms.get(SALES.sid).members
+    assert BOB.call_sid in store.rooms.get(key(SALES)).members
 
     clock.advance(0.1)
     changes = store.expire()
-    assert changes.members_removed == ((SALES.sid, BOB.call_sid),)
-    assert changes.rooms_updated == (SALES.sid,)
-    assert BOB.call_sid not in store.rooms.get(SALES.sid).members
+    assert changes.members_removed == ((key(SALES), BOB.call_sid),)
+    assert changes.rooms_updated == (key(SALES),)
+    assert BOB.call_sid not in store.rooms.get(key(SALES)).members
 
 
 def test_member_back_before_expiry_is_revived(store: Store, clock: FrozenClock) -> None:
     store.apply_snapshot(snap({SALES: (ALICE,), BRIDGE: (CAROL,)}))
     clock.advance(5)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
-    bob = store.rooms.get(SALES.sid).members[BOB.call_sid]
+    bob = store.rooms.get(key(SALES)).members[BOB.call_sid]
     assert bob.left_at is None and bob.joined_at == clock.now() - 5
-    assert changes.members_updated == ((SALES.sid, BOB.call_sid),)
+    assert changes.members_updated == ((key(SALES), BOB.call_sid),)
     clock.advance(30)
     assert not store.expire()
 
@@ -148,41 +155,41 @@ def test_member_back_before_expiry_is_revived(store: Store, clock: FrozenClock) 
 def test_room_without_participants_entry_keeps_its_members(store: Store) -> None:
     changes = store.apply_snapshot(snap({SALES: None, BRIDGE: (CAROL,)}))
     assert not changes
-    assert store.rooms.get(SALES.sid).participant_count == 2
+    assert store.rooms.get(key(SALES)).participant_count == 2
 
 
 def test_room_missing_from_complete_snapshot_ends(store: Store, clock: FrozenClock) -> None:
     clock.advance(3)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
 
-    room = store.rooms.get(BRIDGE.sid)
+    room = store.rooms.get(key(BRIDGE))
     assert room is not None and room.ended_at == clock.now()
     assert room.conference.status is ConferenceStatus.COMPLETED
     carol = room.members[CAROL.call_sid]
     assert carol.left_at == clock.now() and carol.left_reason == "room ended"
-    assert changes.rooms_updated == (BRIDGE.sid,)
-    assert changes.members_updated == ((BRIDGE.sid, CAROL.call_sid),)
+    assert changes.rooms_updated == (key(BRIDGE),)
+    assert changes.members_updated == ((key(BRIDGE), CAROL.call_sid),)
     assert texts(changes) == ["Incident bridge 42 ended"]
 
 
 def test_incomplete_snapshot_never_ends_rooms(store: Store) -> None:
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}, complete=False))
     assert not changes
-    assert store.rooms.get(BRIDGE.sid).ended_at is None
+    assert store.rooms.get(key(BRIDGE)).ended_at is None
 
 
 def test_ended_room_and_its_members_kept_until_ended_retention(store: Store, clock: FrozenClock) -> None:
     store.apply_snapshot(snap({SALES: (ALICE, BOB)}))
     clock.advance(30)  # past the departed retention: the ended room still shows who was in it
     assert not store.expire()
-    assert CAROL.call_sid in store.rooms.get(BRIDGE.sid).members
+    assert CAROL.call_sid in store.rooms.get(key(BRIDGE)).members
 
     clock.advance(30)
     changes = store.expire()
-    assert changes.rooms_removed == (BRIDGE.sid,)
-    assert changes.members_removed == ((BRIDGE.sid, CAROL.call_sid),)
-    assert store.rooms.get(BRIDGE.sid) is None
-    assert list(store.rooms) == [SALES.sid]
+    assert changes.rooms_removed == (key(BRIDGE),)
+    assert changes.members_removed == ((key(BRIDGE), CAROL.call_sid),)
+    assert store.rooms.get(key(BRIDGE)) is None
+    assert list(store.rooms) == [key(SALES)]
 
 
 def test_ended_room_that_comes_back_is_revived(store: Store, clock: FrozenClock) -> None:
@@ -190,10 +197,10 @@ def test_ended_room_that_comes_back_is_revived(store: Store, clock: FrozenClock)
     clock.advance(10)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
 
-    room = store.rooms.get(BRIDGE.sid)
+    room = store.rooms.get(key(BRIDGE))
     assert room.ended_at is None and room.conference == BRIDGE
     assert room.members[CAROL.call_sid].left_at is None
-    assert changes.rooms_updated == (BRIDGE.sid,)
+    assert changes.rooms_updated == (key(BRIDGE),)
     assert "Incident bridge 42 resumed" in texts(changes)
     clock.advance(60)
     assert not store.expire()
@@ -204,24 +211,24 @@ def test_conference_listed_as_completed_ends_a_known_room_and_skips_a_new_one(st
     never_seen = conf(9, status=ConferenceStatus.COMPLETED)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), done: (), never_seen: ()}))
 
-    room = store.rooms.get(BRIDGE.sid)
+    room = store.rooms.get(key(BRIDGE))
     assert room.ended_at is not None and room.ended_reason == "hung up"
-    assert store.rooms.get(never_seen.sid) is None
+    assert store.rooms.get(key(never_seen)) is None
     assert not changes.rooms_added
 
 
 def test_new_room_after_first_load_is_logged(store: Store) -> None:
     new = conf(7, "Standup")
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,), new: (part(new, 8, "erin"),)}))
-    assert changes.rooms_added == (new.sid,)
+    assert changes.rooms_added == (key(new),)
     assert texts(changes) == ["Standup started", "erin joined Standup"]
 
 
 def test_renamed_room_is_updated(store: Store) -> None:
     renamed = dataclasses.replace(SALES, friendly_name="Sales (moved)")
     changes = store.apply_snapshot(snap({renamed: (ALICE, BOB), BRIDGE: (CAROL,)}))
-    assert changes.rooms_updated == (SALES.sid,) and not changes.members_updated
-    assert store.rooms.get(SALES.sid).conference == renamed
+    assert changes.rooms_updated == (key(SALES),) and not changes.members_updated
+    assert store.rooms.get(key(SALES)).conference == renamed
 
 
 # ---- health ---------------------------------------------------------------------------------
@@ -239,7 +246,7 @@ def test_errors_keep_data_and_track_age(store: Store, clock: FrozenClock) -> Non
     health = store.health
     assert health.failures == 2 and health.error_since == loaded_at + 2
     assert health.last_success_at == loaded_at == clock.now() - 6
-    assert store.rooms.get(SALES.sid).participant_count == 2
+    assert store.rooms.get(key(SALES)).participant_count == 2
 
     clock.advance(1)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, latency=0.25))
@@ -266,16 +273,16 @@ def test_snapshot_time_is_taken_from_the_sweep(store: Store, clock: FrozenClock)
 
 
 def alice_target() -> Target:
-    return Target(SALES.sid, ALICE.call_sid, "alice")
+    return Target(key(SALES), ALICE.call_sid, "alice")
 
 
 def test_pending_is_visible_and_changes_no_data(store: Store) -> None:
     changes = store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.PENDING))
-    assert store.pending_for(SALES.sid, ALICE.call_sid) is Action.MUTE
-    assert store.pending == {(SALES.sid, ALICE.call_sid): Action.MUTE}
-    assert changes.members_updated == ((SALES.sid, ALICE.call_sid),)
+    assert store.pending_for(key(SALES), ALICE.call_sid) is Action.MUTE
+    assert store.pending == {(key(SALES), ALICE.call_sid): Action.MUTE}
+    assert changes.members_updated == ((key(SALES), ALICE.call_sid),)
     assert texts(changes) == ["mute alice…"]
-    assert not store.rooms.get(SALES.sid).members[ALICE.call_sid].participant.muted
+    assert not store.rooms.get(key(SALES)).members[ALICE.call_sid].participant.muted
 
 
 def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
@@ -283,11 +290,11 @@ def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
     returned = dataclasses.replace(ALICE, muted=True, label="alice (server)")
     changes = store.apply_outcome(Outcome(Action.MUTE, alice_target(), OutcomeStatus.CONFIRMED, participant=returned))
 
-    assert store.pending_for(SALES.sid, ALICE.call_sid) is None
-    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].participant == returned
-    assert store.rooms.get(SALES.sid).muted_count == 1
+    assert store.pending_for(key(SALES), ALICE.call_sid) is None
+    assert store.rooms.get(key(SALES)).members[ALICE.call_sid].participant == returned
+    assert store.rooms.get(key(SALES)).muted_count == 1
     assert texts(changes) == ["mute alice: confirmed"]
-    assert changes.rooms_updated == (SALES.sid,)
+    assert changes.rooms_updated == (key(SALES),)
 
 
 @pytest.mark.parametrize(
@@ -301,39 +308,41 @@ def test_confirmed_without_participant_sets_the_flag(
     s = Store(clock)
     s.apply_snapshot(snap({SALES: (dataclasses.replace(ALICE, **{flag: before}),)}))
     s.apply_outcome(Outcome(action, alice_target(), OutcomeStatus.CONFIRMED))
-    assert getattr(s.rooms.get(SALES.sid).members[ALICE.call_sid].participant, flag) is after
+    assert getattr(s.rooms.get(key(SALES)).members[ALICE.call_sid].participant, flag) is after
 
 
 def test_confirmed_kick_departs_the_member(store: Store, clock: FrozenClock) -> None:
     store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
     changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.CONFIRMED, error="already gone"))
-    alice = store.rooms.get(SALES.sid).members[ALICE.call_sid]
+    alice = store.rooms.get(key(SALES)).members[ALICE.call_sid]
     assert (alice.left_at, alice.left_reason) == (clock.now(), "kicked")
-    assert store.rooms.get(SALES.sid).participant_count == 1
+    assert store.rooms.get(key(SALES)).participant_count == 1
     assert texts(changes) == ["kick alice: confirmed (already gone)"]
     assert store.pending == {}
 
 
 def test_confirmed_end_ends_the_room(store: Store, clock: FrozenClock) -> None:
-    target = Target(BRIDGE.sid, None, "Incident bridge 42")
+    target = Target(key(BRIDGE), None, "Incident bridge 42")
     store.apply_outcome(Outcome(Action.END, target, OutcomeStatus.PENDING))
-    assert store.pending_for(BRIDGE.sid) is Action.END
+    assert store.pending_for(key(BRIDGE)) is Action.END
     changes = store.apply_outcome(Outcome(Action.END, target, OutcomeStatus.CONFIRMED))
 
-    room = store.rooms.get(BRIDGE.sid)
+    room = store.rooms.get(key(BRIDGE))
     assert room.ended_at == clock.now() and room.ended_reason == "ended by operator"
     assert room.conference.status is ConferenceStatus.COMPLETED
     assert room.participant_count == 0
     assert texts(changes) == ["end Incident bridge 42: confirmed", "Incident bridge 42 ended (ended by operator)"]
-    assert store.pending_for(BRIDGE.sid) is None
+    assert store.pending_for(key(BRIDGE)) is None
 
 
 def test_failed_outcome_clears_pending_and_changes_no_data(store: Store) -> None:
     store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.PENDING))
     changes = store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.FAILED, error="auth failed"))
     assert store.pending == {}
-    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].left_at is None
-    assert changes.log == (LogEntry(changes.log[0].at, "error", "kick alice: failed: auth failed"),)
+    assert store.rooms.get(key(SALES)).members[ALICE.call_sid].left_at is None
+    assert [narrator.tell(note) for note in changes.log] == [
+        narrator.LogEntry(changes.log[0].at, "error", "kick alice: failed: auth failed")
+    ]
 
 
 def test_pending_without_an_outcome_goes_with_its_row(store: Store, clock: FrozenClock) -> None:
@@ -345,7 +354,7 @@ def test_pending_without_an_outcome_goes_with_its_row(store: Store, clock: Froze
 
 
 def test_outcome_for_a_target_no_longer_shown_only_logs(store: Store) -> None:
-    gone = Target("CF" + "f" * 32, "CA" + "f" * 32, "zed")
+    gone = Target(RoomKey(ACCOUNT, "CF" + "f" * 32), "CA" + "f" * 32, "zed")
     changes = store.apply_outcome(Outcome(Action.MUTE, gone, OutcomeStatus.CONFIRMED))
     assert texts(changes) == ["mute zed: confirmed"]
     assert not changes.rooms_updated and not changes.members_updated
@@ -355,15 +364,15 @@ def test_sweep_begun_before_a_confirmed_action_does_not_undo_it(store: Store, cl
     swept_from = clock.now()
     clock.advance(1)
     store.apply_outcome(Outcome(Action.KICK, alice_target(), OutcomeStatus.CONFIRMED))
-    store.apply_outcome(Outcome(Action.MUTE, Target(SALES.sid, BOB.call_sid, "bob"), OutcomeStatus.CONFIRMED))
-    store.apply_outcome(Outcome(Action.END, Target(BRIDGE.sid, None, "bridge"), OutcomeStatus.CONFIRMED))
+    store.apply_outcome(Outcome(Action.MUTE, Target(key(SALES), BOB.call_sid, "bob"), OutcomeStatus.CONFIRMED))
+    store.apply_outcome(Outcome(Action.END, Target(key(BRIDGE), None, "bridge"), OutcomeStatus.CONFIRMED))
     clock.advance(1)
 
     stale = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=clock.now() - swept_from)
     assert not store.apply_snapshot(stale)
-    assert store.rooms.get(SALES.sid).members[ALICE.call_sid].left_at is not None
-    assert store.rooms.get(SALES.sid).members[BOB.call_sid].participant.muted
-    assert store.rooms.get(BRIDGE.sid).ended_at is not None
+    assert store.rooms.get(key(SALES)).members[ALICE.call_sid].left_at is not None
+    assert store.rooms.get(key(SALES)).members[BOB.call_sid].participant.muted
+    assert store.rooms.get(key(BRIDGE)).ended_at is not None
 
     # A sweep that began after the actions is the truth again, whatever it says.
     fresh = snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now(), latency=0.5)
@@ -396,11 +405,12 @@ def test_changes_merge_is_the_net_effect(first: Changes, second: Changes, expect
 
 
 def test_changes_merge_keeps_order_logs_and_health() -> None:
-    a = Changes(rooms_added=("A", "B"), log=(LogEntry(1.0, "info", "one"),))
-    b = Changes(rooms_added=("C",), rooms_updated=("A",), log=(LogEntry(2.0, "info", "two"),), health_changed=True)
+    ka, kb, kc = (RoomKey(ACCOUNT, name) for name in "ABC")
+    a = Changes(rooms_added=(ka, kb), log=(Problem(1.0, "one"),))
+    b = Changes(rooms_added=(kc,), rooms_updated=(ka,), log=(Problem(2.0, "two"),), health_changed=True)
     merged = a | b
-    assert merged.rooms_added == ("A", "B", "C") and not merged.rooms_updated
-    assert [e.text for e in merged.log] == ["one", "two"]
+    assert merged.rooms_added == (ka, kb, kc) and not merged.rooms_updated
+    assert texts(merged) == ["one", "two"]
     assert merged.health_changed
     assert a | Changes.empty is a and Changes.empty | b is b
     assert not Changes.empty and Changes(health_changed=True)
@@ -416,8 +426,8 @@ def test_changes_merge_of_a_whole_session_matches_the_store(clock: FrozenClock) 
     clock.advance(2)
     total |= s.expire()
     # A face that saw nothing before needs only these rows: exactly what is in the store.
-    assert total.rooms_added == (SALES.sid,) and not total.rooms_removed
-    assert total.members_added == ((SALES.sid, ALICE.call_sid),) and not total.members_removed
+    assert total.rooms_added == (key(SALES),) and not total.rooms_removed
+    assert total.members_added == ((key(SALES), ALICE.call_sid),) and not total.members_removed
 
 
 # ---- scale ----------------------------------------------------------------------------------
@@ -426,8 +436,9 @@ def test_changes_merge_of_a_whole_session_matches_the_store(clock: FrozenClock) 
 def big_snapshot(rooms: int, per_room: int, muted_every: int = 0) -> Snapshot:
     conferences = tuple(conf(r) for r in range(rooms))
     return Snapshot(
-        conferences,
-        {
+        account=ACCOUNT,
+        conferences=conferences,
+        participants={
             c.sid: tuple(
                 Participant(f"CA{r:016x}{i:016x}", c.sid, ParticipantStatus.CONNECTED,
                             muted=bool(muted_every) and i % muted_every == 0)
@@ -456,7 +467,7 @@ POOL = [conf(n) for n in range(4)]
 
 
 def present_of(snapshot: Snapshot) -> dict[tuple[str, str], Participant]:
-    return {(sid, p.call_sid): p for sid, people in snapshot.participants.items() for p in people}
+    return {(RoomKey(ACCOUNT, sid), p.call_sid): p for sid, people in snapshot.participants.items() for p in people}
 
 
 @st.composite
@@ -489,5 +500,5 @@ def test_final_complete_snapshot_is_what_the_store_shows(
     s.apply_snapshot(final)
 
     assert present(s) == present_of(final)
-    live = {sid: room.conference for sid, room in s.rooms.items() if room.ended_at is None}
-    assert live == {c.sid: c for c in final.conferences}
+    live = {key: room.conference for key, room in s.rooms.items() if room.ended_at is None}
+    assert live == {RoomKey(ACCOUNT, c.sid): c for c in final.conferences}

@@ -17,12 +17,15 @@ from confmon.model import (
     EventKind,
     Participant,
     ParticipantStatus,
+    RoomKey,
     Snapshot,
 )
+from confmon import narrator
 from confmon.store import RETIRED_FOR, SPEECH_TIMEOUT, Changes, Store
 
 ACCOUNT = "AC" + "0" * 32
 ROOM = "CF" + "1" * 32
+KEY = RoomKey(ACCOUNT, ROOM)
 NAME = "Sales weekly sync"
 AT = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 
@@ -41,12 +44,17 @@ def ev(kind: EventKind, seq: int, n: int | None = None, **fields) -> ConferenceE
     )
 
 
+def snapshot(conferences: tuple[Conference, ...], participants=None, **kw) -> Snapshot:
+    """What a sweep of ACCOUNT saw."""
+    return Snapshot(conferences, participants or {}, account=ACCOUNT, **kw)
+
+
 def texts(changes: Changes) -> list[str]:
-    return [entry.text for entry in changes.log]
+    return [narrator.tell(note).text for note in changes.log]
 
 
 def present(s: Store) -> dict[str, tuple[bool, bool]]:
-    room = s.rooms.get(ROOM)
+    room = s.rooms.get(KEY)
     if room is None or room.ended_at is not None:
         return {}
     return {
@@ -77,10 +85,10 @@ def test_conference_start_creates_room_and_marks_freshness(clock: FrozenClock) -
     s = Store(clock)
     assert s.health.last_event_at is None
     changes = s.apply_event(ev(EventKind.CONFERENCE_START, 1))
-    assert changes.rooms_added == (ROOM,)
+    assert changes.rooms_added == (KEY,)
     assert texts(changes) == [f"{NAME} started"]
     assert changes.health_changed
-    room = s.rooms[ROOM]
+    room = s.rooms[KEY]
     assert room.conference.status is ConferenceStatus.IN_PROGRESS and room.name == NAME
     assert s.health.last_event_at == clock.now()
     clock.advance(3)
@@ -90,10 +98,10 @@ def test_conference_start_creates_room_and_marks_freshness(clock: FrozenClock) -
 
 def test_join_adds_member(store: Store, clock: FrozenClock) -> None:
     changes = store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob", muted=True))
-    assert changes.members_added == ((ROOM, ca(2)),)
-    assert changes.rooms_updated == (ROOM,)
+    assert changes.members_added == ((KEY, ca(2)),)
+    assert changes.rooms_updated == (KEY,)
     assert texts(changes) == [f"bob joined {NAME}"]
-    member = store.rooms[ROOM].members[ca(2)]
+    member = store.rooms[KEY].members[ca(2)]
     assert member.participant.status is ParticipantStatus.CONNECTED
     assert member.participant.muted and member.participant.label == "bob" and member.joined_at == clock.now()
 
@@ -108,9 +116,9 @@ def test_join_adds_member(store: Store, clock: FrozenClock) -> None:
 )
 def test_flag_events_update_member(store: Store, kind: EventKind, flags: dict, line: str | None) -> None:
     changes = store.apply_event(ev(kind, 3, 1, label="alice", **flags))
-    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert changes.members_updated == ((KEY, ca(1)),)
     assert texts(changes) == ([f"{line} {NAME}"] if line else [])
-    participant = store.rooms[ROOM].members[ca(1)].participant
+    participant = store.rooms[KEY].members[ca(1)].participant
     for flag, value in flags.items():
         assert getattr(participant, flag) is value
 
@@ -128,13 +136,13 @@ def test_flags_not_carried_are_kept(store: Store) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 3, 1, label="alice", muted=True))
     bare = ConferenceEvent(EventKind.PARTICIPANT_HOLD, ROOM, ACCOUNT, NAME, 4, AT, call_sid=ca(1), hold=True)
     store.apply_event(bare)
-    participant = store.rooms[ROOM].members[ca(1)].participant
+    participant = store.rooms[KEY].members[ca(1)].participant
     assert participant.muted and participant.hold and participant.label == "alice"
 
 
 def test_update_before_join_is_a_join(store: Store) -> None:
     changes = store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 2, label="bob", muted=True))
-    assert changes.members_added == ((ROOM, ca(2)),)
+    assert changes.members_added == ((KEY, ca(2)),)
     assert present(store)[ca(2)] == (True, False)
     assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob"))  # the late join
     assert present(store)[ca(2)] == (True, False)
@@ -143,7 +151,7 @@ def test_update_before_join_is_a_join(store: Store) -> None:
 def test_participant_event_for_unknown_room_creates_it(clock: FrozenClock) -> None:
     s = Store(clock)
     changes = s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1))
-    assert changes.rooms_added == (ROOM,) and changes.members_added == ((ROOM, ca(1)),)
+    assert changes.rooms_added == (KEY,) and changes.members_added == ((KEY, ca(1)),)
     assert not s.apply_event(ev(EventKind.CONFERENCE_START, 1)).rooms_added
 
 
@@ -161,9 +169,9 @@ def test_participant_event_for_unknown_room_creates_it(clock: FrozenClock) -> No
 def test_leave_with_reason(store: Store, clock: FrozenClock, word: str | None, reason: str) -> None:
     clock.advance(2)
     changes = store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 3, 1, reason_participant_left=word))
-    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert changes.members_updated == ((KEY, ca(1)),)
     assert texts(changes) == [f"alice left {NAME}" + ("" if reason == "left" else f" ({reason})")]
-    member = store.rooms[ROOM].members[ca(1)]
+    member = store.rooms[KEY].members[ca(1)]
     assert (member.left_at, member.left_reason) == (clock.now(), reason)
     assert present(store) == {}
 
@@ -178,19 +186,19 @@ def test_conference_end_with_reason(store: Store, clock: FrozenClock) -> None:
             call_sid_ending_conference=ca(1),
         )
     )
-    room = store.rooms[ROOM]
+    room = store.rooms[KEY]
     assert room.ended_at == clock.now() and room.ended_reason == "last participant left: alice"
     assert room.conference.status is ConferenceStatus.COMPLETED
     assert room.conference.reason_conference_ended == "last-participant-left"
     assert room.conference.call_sid_ending_conference == ca(1)
     assert room.members[ca(1)].left_reason == "room ended"
-    assert changes.members_updated == ((ROOM, ca(1)),)
+    assert changes.members_updated == ((KEY, ca(1)),)
     assert texts(changes) == [f"{NAME} ended (last participant left: alice)"]
     # Late callbacks from before the end change nothing.
     assert not store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 5, 2))
     assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 6, 1, muted=True))
     assert not store.apply_event(ev(EventKind.CONFERENCE_START, 1))
-    assert store.rooms[ROOM].ended_at is not None
+    assert store.rooms[KEY].ended_at is not None
 
 
 @pytest.mark.parametrize(
@@ -208,7 +216,7 @@ def test_why_a_room_ended_in_words(store: Store, word: str | None, label: str | 
         ev(EventKind.CONFERENCE_END, 9, reason_conference_ended=word, call_sid_ending_conference=ca(1),
            label_ending_conference=label)
     )
-    assert store.rooms[ROOM].ended_reason == reason
+    assert store.rooms[KEY].ended_reason == reason
 
 
 def test_end_of_unknown_room_keeps_late_callbacks_out(clock: FrozenClock) -> None:
@@ -256,7 +264,7 @@ def test_late_mute_after_leave_does_not_resurrect(store: Store) -> None:
     ):
         assert store.apply_event(ev(kind, seq, 1, muted=True)) == Changes.empty
     assert present(store) == {}
-    assert store.rooms[ROOM].members[ca(1)].left_reason == "left"
+    assert store.rooms[KEY].members[ca(1)].left_reason == "left"
 
 
 def test_leave_before_join_keeps_them_out(store: Store) -> None:
@@ -269,16 +277,16 @@ def test_rejoin_with_higher_number(store: Store) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 3, 1))
     changes = store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 4, 1, label="alice"))
     assert texts(changes) == [f"alice is back in {NAME}"]
-    assert changes.members_updated == ((ROOM, ca(1)),)
-    member = store.rooms[ROOM].members[ca(1)]
+    assert changes.members_updated == ((KEY, ca(1)),)
+    member = store.rooms[KEY].members[ca(1)]
     assert member.left_at is None and member.left_reason is None
 
 
 def test_poll_departure_keeps_older_callbacks_out(store: Store) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 5, 2))
-    conference = store.rooms[ROOM].conference
-    alice = store.rooms[ROOM].members[ca(1)].participant
-    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}))  # bob's leave callback was lost
+    conference = store.rooms[KEY].conference
+    alice = store.rooms[KEY].members[ca(1)].participant
+    store.apply_snapshot(snapshot((conference,), {ROOM: (alice,)}))  # bob's leave callback was lost
     assert not store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 4, 2, muted=True))
     assert ca(2) not in present(store)
 
@@ -297,19 +305,19 @@ def test_a_late_callback_numbered_above_all_others_does_not_bring_back_someone_a
     """bob's mute (4) is in flight and his leave (5) is lost; the sweep sees him gone. Number 4 is
     higher than anything received, but it is older news than the sweep."""
     store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 3, 2, label="bob"))
-    conference = store.rooms[ROOM].conference
-    alice = store.rooms[ROOM].members[ca(1)].participant
+    conference = store.rooms[KEY].conference
+    alice = store.rooms[KEY].members[ca(1)].participant
     clock.advance(10)
-    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}))
+    store.apply_snapshot(snapshot((conference,), {ROOM: (alice,)}))
     kind, flags = late
     assert store.apply_event(ev(kind, 4, 2, label="bob", **flags)) == Changes.empty
-    assert ca(2) not in present(store) and store.rooms[ROOM].members[ca(2)].left_reason == "left"
+    assert ca(2) not in present(store) and store.rooms[KEY].members[ca(2)].left_reason == "left"
 
 
 def test_a_join_from_before_the_poll_that_saw_them_go_is_old_news(store: Store, clock: FrozenClock) -> None:
-    conference = store.rooms[ROOM].conference
+    conference = store.rooms[KEY].conference
     clock.advance(10)
-    store.apply_snapshot(Snapshot((conference,), {ROOM: ()}))  # alice gone; her leave callback lost
+    store.apply_snapshot(snapshot((conference,), {ROOM: ()}))  # alice gone; her leave callback lost
     stale_join = dataclasses.replace(ev(EventKind.PARTICIPANT_JOIN, 7, 1, label="alice"), timestamp=AT)
     assert store.apply_event(stale_join) == Changes.empty
     assert present(store) == {}
@@ -325,45 +333,45 @@ def test_a_kicked_caller_stays_gone_whatever_arrives_late(store: Store, clock: F
 
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
     clock.advance(1)
-    store.apply_outcome(Outcome(Action.KICK, Target(ROOM, ca(1), name="alice"), OutcomeStatus.CONFIRMED))
-    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+    store.apply_outcome(Outcome(Action.KICK, Target(KEY, ca(1), name="alice"), OutcomeStatus.CONFIRMED))
+    assert store.rooms[KEY].members[ca(1)].left_reason == "kicked"
     assert store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 4, 1, label="alice")) == Changes.empty
     changes = store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 5, 1, reason_participant_left="participant_updated_via_api"))
     assert texts(changes) == [] and present(store) == {}
-    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+    assert store.rooms[KEY].members[ca(1)].left_reason == "kicked"
 
 
 def test_a_leave_callback_says_why_someone_a_poll_saw_go_left(store: Store) -> None:
-    store.apply_snapshot(Snapshot((store.rooms[ROOM].conference,), {ROOM: ()}))
-    assert store.rooms[ROOM].members[ca(1)].left_reason == "left"
+    store.apply_snapshot(snapshot((store.rooms[KEY].conference,), {ROOM: ()}))
+    assert store.rooms[KEY].members[ca(1)].left_reason == "left"
     changes = store.apply_event(
         ev(EventKind.PARTICIPANT_LEAVE, 3, 1, reason_participant_left="participant_updated_via_api")
     )
-    assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
-    assert store.rooms[ROOM].members[ca(1)].left_reason == "kicked"
+    assert changes.members_updated == ((KEY, ca(1)),) and texts(changes) == []
+    assert store.rooms[KEY].members[ca(1)].left_reason == "kicked"
 
 
 def test_a_late_conference_end_says_why_a_poll_ended_the_room(store: Store) -> None:
-    store.apply_snapshot(Snapshot((), {}))  # the room is gone from the listing: ended, reason unknown
-    assert store.rooms[ROOM].ended_reason == "ended"
+    store.apply_snapshot(snapshot((), {}))  # the room is gone from the listing: ended, reason unknown
+    assert store.rooms[KEY].ended_reason == "ended"
     changes = store.apply_event(
         ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="last-participant-left", call_sid_ending_conference=ca(1))
     )
-    assert changes.rooms_updated == (ROOM,) and texts(changes) == []
-    room = store.rooms[ROOM]
+    assert changes.rooms_updated == (KEY,) and texts(changes) == []
+    room = store.rooms[KEY]
     assert room.ended_reason == "last participant left: alice"
     assert room.conference.reason_conference_ended == "last-participant-left"
 
 
 def test_no_callback_reopens_a_room_a_poll_ended(store: Store) -> None:
-    store.apply_snapshot(Snapshot((), {}))
+    store.apply_snapshot(snapshot((), {}))
     for event in (
         ev(EventKind.CONFERENCE_START, 1),  # a late start
         ev(EventKind.CONFERENCE_START, 50),
         ev(EventKind.PARTICIPANT_JOIN, 51, 3),
     ):
         assert store.apply_event(event) == Changes.empty
-    assert store.rooms[ROOM].ended_at is not None and present(store) == {}
+    assert store.rooms[KEY].ended_at is not None and present(store) == {}
 
 
 def test_late_or_replayed_callbacks_do_not_bring_back_a_room_that_left_the_screen(
@@ -373,23 +381,23 @@ def test_late_or_replayed_callbacks_do_not_bring_back_a_room_that_left_the_scree
     store.apply_event(mute)
     store.apply_event(ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="last-participant-left"))
     clock.advance(61)
-    assert store.expire().rooms_removed == (ROOM,)
+    assert store.expire().rooms_removed == (KEY,)
     for event in (mute, ev(EventKind.PARTICIPANT_JOIN, 4, 2), ev(EventKind.CONFERENCE_START, 1)):
         assert store.apply_event(event) == Changes.empty
     assert ROOM not in store.rooms
     clock.advance(RETIRED_FOR)  # far past what the receiver would accept: forgotten at last
     store.expire()
-    assert store._retired == {}
+    assert store._state.retired == {}
 
 
 def test_end_of_a_room_never_seen_is_forgotten_in_time(clock: FrozenClock) -> None:
     s = Store(clock)
     for n in range(1000):
         s.apply_event(dataclasses.replace(ev(EventKind.CONFERENCE_END, 9), conference_sid=f"CF{n:032x}"))
-    assert s.rooms == {} and len(s._retired) == 1000
+    assert s.rooms == {} and len(s._state.retired) == 1000
     clock.advance(RETIRED_FOR)
     s.expire()
-    assert s._retired == {}
+    assert s._state.retired == {}
 
 
 def test_a_long_busy_room_keeps_one_number_per_caller(store: Store) -> None:
@@ -397,27 +405,27 @@ def test_a_long_busy_room_keeps_one_number_per_caller(store: Store) -> None:
     for seq in range(3, 20_003):
         kind = EventKind.PARTICIPANT_SPEECH_START if seq % 2 else EventKind.PARTICIPANT_SPEECH_STOP
         store.apply_event(ev(kind, seq, 1 + seq % 3, label="x"))
-    numbering = store.rooms[ROOM]._numbering
+    numbering = store.rooms[KEY]._numbering
     assert numbering.members.keys() == {ca(1), ca(2), ca(3)} and numbering.room == 1
-    assert numbering.announcements == set() and len(store._speaking) <= 3
+    assert numbering.announcements == set() and len(store._state.speaking) <= 3
 
 
 def test_a_sweep_that_began_before_a_callback_cannot_undo_it(store: Store, clock: FrozenClock) -> None:
     """A sweep of many rooms takes a while; what it read before a callback arrived is older news."""
-    conference = store.rooms[ROOM].conference
-    alice = store.rooms[ROOM].members[ca(1)].participant
+    conference = store.rooms[KEY].conference
+    alice = store.rooms[KEY].members[ca(1)].participant
     began = clock.now()
     clock.advance(0.5)
     store.apply_event(ev(EventKind.PARTICIPANT_MUTE, 3, 1, muted=True, label="alice"))  # mid-sweep
     store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 4, 2))  # bob joins mid-sweep
     clock.advance(0.5)
     # The sweep read alice unmuted and no bob, before either callback.
-    store.apply_snapshot(Snapshot((conference,), {ROOM: (alice,)}, taken_at=clock.now(), latency=clock.now() - began))
+    store.apply_snapshot(snapshot((conference,), {ROOM: (alice,)}, taken_at=clock.now(), latency=clock.now() - began))
     assert present(store) == {ca(1): (True, False), ca(2): (False, False)}
     # A sweep that began after them is believed: bob has gone since, the poll says so.
     clock.advance(1)
-    muted = store.rooms[ROOM].members[ca(1)].participant
-    store.apply_snapshot(Snapshot((conference,), {ROOM: (muted,)}, taken_at=clock.now(), latency=0.1))
+    muted = store.rooms[KEY].members[ca(1)].participant
+    store.apply_snapshot(snapshot((conference,), {ROOM: (muted,)}, taken_at=clock.now(), latency=0.1))
     assert present(store) == {ca(1): (True, False)}
 
 
@@ -427,14 +435,14 @@ def test_a_room_a_callback_opened_mid_sweep_is_not_ended_by_that_sweep(clock: Fr
     clock.advance(0.5)
     s.apply_event(ev(EventKind.CONFERENCE_START, 1))
     clock.advance(0.5)
-    s.apply_snapshot(Snapshot((), {}, taken_at=clock.now(), latency=clock.now() - began))  # listed before it began
-    assert s.rooms[ROOM].ended_at is None
+    s.apply_snapshot(snapshot((), {}, taken_at=clock.now(), latency=clock.now() - began))  # listed before it began
+    assert s.rooms[KEY].ended_at is None
 
 
 def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> None:
     at = store.health.last_event_at
     clock.advance(2)
-    store.apply_snapshot(Snapshot((store.rooms[ROOM].conference,), {}))
+    store.apply_snapshot(snapshot((store.rooms[KEY].conference,), {}))
     assert store.health.last_event_at == at and store.health.last_success_at == clock.now()
 
 
@@ -442,19 +450,19 @@ def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> Non
 
 
 def test_speech_start_and_stop(store: Store, clock: FrozenClock) -> None:
-    member = store.rooms[ROOM].members[ca(1)]
+    member = store.rooms[KEY].members[ca(1)]
     assert member.speaking is False
-    room_changed = store.rooms[ROOM].last_changed
+    room_changed = store.rooms[KEY].last_changed
     clock.advance(5)
     changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
-    assert changes.members_updated == ((ROOM, ca(1)),) and texts(changes) == []
-    assert changes.rooms_updated == () and store.rooms[ROOM].last_changed == room_changed  # talk is not news of the room
-    assert store.rooms[ROOM].members[ca(1)].speaking is True
+    assert changes.members_updated == ((KEY, ca(1)),) and texts(changes) == []
+    assert changes.rooms_updated == () and store.rooms[KEY].last_changed == room_changed  # talk is not news of the room
+    assert store.rooms[KEY].members[ca(1)].speaking is True
     store.apply_event(ev(EventKind.PARTICIPANT_MODIFY, 4, 1, label="alice", coaching=True))
-    assert store.rooms[ROOM].members[ca(1)].speaking is True  # other updates leave it be
+    assert store.rooms[KEY].members[ca(1)].speaking is True  # other updates leave it be
     changes = store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 5, 1, label="alice", coaching=True))
-    assert changes.members_updated == ((ROOM, ca(1)),)
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    assert changes.members_updated == ((KEY, ca(1)),)
+    assert store.rooms[KEY].members[ca(1)].speaking is False
 
 
 @pytest.mark.parametrize("flag", ["muted", "hold"])
@@ -462,37 +470,37 @@ def test_a_muted_or_held_caller_is_not_heard(store: Store, flag: str) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
     kind = EventKind.PARTICIPANT_MUTE if flag == "muted" else EventKind.PARTICIPANT_HOLD
     store.apply_event(ev(kind, 4, 1, label="alice", **{flag: True}))  # the speech-stop was lost
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    assert store.rooms[KEY].members[ca(1)].speaking is False
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 5, 1, label="alice", **{flag: True}))
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    assert store.rooms[KEY].members[ca(1)].speaking is False
 
 
 def test_a_poll_that_sees_the_speaker_muted_ends_the_speech(store: Store) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
-    room = store.rooms[ROOM]
+    room = store.rooms[KEY]
     muted = dataclasses.replace(room.members[ca(1)].participant, muted=True)
-    store.apply_snapshot(Snapshot((room.conference,), {ROOM: (muted,)}))  # the mute callback was lost
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    store.apply_snapshot(snapshot((room.conference,), {ROOM: (muted,)}))  # the mute callback was lost
+    assert store.rooms[KEY].members[ca(1)].speaking is False
 
 
 def test_a_lost_speech_stop_times_out(store: Store, clock: FrozenClock) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1, label="alice"))
     clock.advance(SPEECH_TIMEOUT - 1)
-    assert not store.expire() and store.rooms[ROOM].members[ca(1)].speaking
+    assert not store.expire() and store.rooms[KEY].members[ca(1)].speaking
     clock.advance(1)
-    assert store.expire().members_updated == ((ROOM, ca(1)),)
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    assert store.expire().members_updated == ((KEY, ca(1)),)
+    assert store.rooms[KEY].members[ca(1)].speaking is False
     # Speaking again starts a new wait, measured from the new speech-start.
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 4, 1, label="alice"))
     clock.advance(SPEECH_TIMEOUT / 2)
     store.expire()
-    assert store.rooms[ROOM].members[ca(1)].speaking is True
+    assert store.rooms[KEY].members[ca(1)].speaking is True
 
 
 def test_leaving_stops_speaking(store: Store) -> None:
     store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_START, 3, 1))
     store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 4, 1))
-    assert store.rooms[ROOM].members[ca(1)].speaking is False
+    assert store.rooms[KEY].members[ca(1)].speaking is False
 
 
 # ---- property: any delivery, then one reconcile sweep, converges --------------------------
@@ -541,7 +549,7 @@ def truth_snapshot(final: dict[str, tuple[bool, bool]]) -> Snapshot:
         Participant(call_sid, ROOM, ParticipantStatus.CONNECTED, label=call_sid, muted=m, hold=h)
         for call_sid, (m, h) in final.items()
     )
-    return Snapshot((conference,), {ROOM: people})
+    return snapshot((conference,), {ROOM: people})
 
 
 @st.composite
@@ -558,7 +566,7 @@ def test_any_delivery_then_one_sweep_converges(case, polled_first: bool) -> None
     clock = FrozenClock()
     s = Store(clock)
     if polled_first:
-        s.apply_snapshot(Snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
+        s.apply_snapshot(snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
     for event in delivered:
         clock.advance(0.1)
         s.apply_event(event)
@@ -593,7 +601,7 @@ def test_callbacks_that_arrive_after_the_sweep_bring_back_no_one_it_saw_gone(cas
     clock.advance(5)  # the callbacks were stamped (AT) well before the sweep began
     s.apply_snapshot(truth_snapshot(final))
     assert present(s) == final
-    room = s.rooms[ROOM]
+    room = s.rooms[KEY]
     seen_gone = {call_sid for call_sid, m in room.members.items() if m.left_at is not None}
     if expired:
         clock.advance(60)
@@ -642,7 +650,7 @@ def test_a_late_leave_from_before_the_sweep_does_not_let_a_late_join_bring_them_
     s = Store(clock)
     s.apply_event(ev(EventKind.PARTICIPANT_MODIFY, 17, 1))
     clock.advance(5)
-    s.apply_snapshot(Snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
+    s.apply_snapshot(snapshot((Conference(ROOM, ACCOUNT, NAME, ConferenceStatus.IN_PROGRESS),), {ROOM: ()}))
     for event in (ev(EventKind.PARTICIPANT_LEAVE, 18, 1), ev(EventKind.PARTICIPANT_JOIN, 19, 1)):
         clock.advance(0.1)
         s.apply_event(event)

@@ -358,6 +358,7 @@ class ConferenceClient:
             taken_at=self._clock.now(),
             latency=self._clock.now() - started,
             complete=True,
+            account=self._account_sid,
         )
 
     async def _details_of(

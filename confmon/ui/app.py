@@ -20,13 +20,13 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from confmon.model import Action, OutcomeStatus, Target
+from confmon.model import Action, OutcomeStatus, RoomKey, Target
 from confmon.session import Session, Subscription
 from confmon.ui.keyed_table import KeyedTable
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
 from confmon.ui.status import StatusBar
-from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomKey, RoomView, Update
+from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomView, Update
 
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
@@ -263,13 +263,13 @@ class ConfmonApp(App[None]):
         member = room.members.get(key) if room and key else None
         if room is None or member is None or member.left_at is not None:
             return None
-        return Target(room.conference.sid, member.call_sid, name=member.participant.display_name)
+        return Target(room.key, member.call_sid, name=member.participant.display_name)
 
     def room_target(self) -> Target | None:
         room = self.selected_room
         if room is None or room.ended_at is not None:
             return None
-        return Target(room.conference.sid, None, name=room.name)
+        return Target(room.key, None, name=room.name)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what can never be done here; grey out what needs a selection first."""

@@ -16,7 +16,8 @@ from textual.widgets import RichLog
 from confmon.model import Action, Capabilities, ConferenceStatus
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
-from confmon.views import LogEntry, RoomKey, RoomView
+from confmon.model import RoomKey
+from confmon.views import LogEntry, RoomView
 
 _ROOM_STATUS = {
     ConferenceStatus.INIT: "waiting",

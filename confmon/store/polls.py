@@ -1,0 +1,175 @@
+"""A sweep's snapshot against what is on screen: rooms and callers come, change and go by diff.
+
+A sweep that began before news it could not have seen (an operator's confirmed action, a callback)
+does not undo that news; a room missing from a complete listing has ended.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from confmon.model import Conference, ConferenceStatus, Participant, Snapshot
+from confmon.store.changes import ChangeSet, Changes
+from confmon.store.notes import FlagChanged, Joined, Loaded, PollFailed, PollRecovered, RoomResumed, RoomStarted
+from confmon.store.state import ENDED, LEFT, Member, Room, State, end_reason, heard
+from confmon.views import FeedHealth, RoomKey
+
+
+def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
+    now = state.clock.now()
+    out = ChangeSet()
+    account = snapshot.account
+    narrate = account in state.loaded  # the first load is summed up in one line, not one per person
+    # A sweep's own timing, when it reports one, decides whether it predates an action.
+    started = snapshot.taken_at - snapshot.latency if snapshot.taken_at else None
+
+    listed: set[RoomKey] = set()
+    for conference in snapshot.conferences:
+        key = RoomKey(account, conference.sid)
+        listed.add(key)
+        if state.is_stale((key, None), started):
+            continue
+        room = _upsert_room(state, key, conference, now, out, narrate)
+        if room is None or room.ended_at is not None:
+            continue
+        participants = snapshot.participants.get(conference.sid)
+        if participants is not None:
+            _reconcile_members(state, room, participants, started, now, out, narrate)
+        recordings = snapshot.recordings.get(conference.sid)
+        if recordings is not None and recordings != room.recordings:
+            room.recordings = recordings
+            out.rooms.update(key)
+
+    if snapshot.complete:  # what this account no longer lists has ended
+        for key, room in state.rooms.items():
+            if key.account == account and key not in listed and room.ended_at is None:
+                if not state.is_stale((key, None), started):
+                    state.end_room(room, ENDED, None, now, out)
+
+    if not narrate:
+        state.loaded.add(account)
+        rooms = [room for key, room in state.rooms.items() if key.account == account]
+        out.log.append(Loaded(now, len(rooms), sum(room.participant_count for room in rooms)))
+    old = state.health
+    if old.failures:
+        out.log.append(PollRecovered(now, old.failures))
+    state.health = FeedHealth(
+        last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency, last_event_at=old.last_event_at
+    )
+    # Age and latency move on every poll and faces read them with the status; only a change of
+    # state (first data, an error cleared) is news here.
+    out.health_changed = old.last_success_at is None or old.failures > 0
+    return out.freeze()
+
+
+def record_error(state: State, message: str) -> Changes:
+    now = state.clock.now()
+    old = state.health
+    out = ChangeSet()
+    if message != old.last_error:  # a repeated failure is counted on the status bar, not logged again
+        out.log.append(PollFailed(now, message))
+    state.health = dataclasses.replace(
+        old,
+        last_error=message,
+        error_since=old.error_since if old.error_since is not None else now,
+        failures=old.failures + 1,
+    )
+    out.health_changed = True
+    return out.freeze()
+
+
+def _upsert_room(
+    state: State, key: RoomKey, conference: Conference, now: float, out: ChangeSet, narrate: bool
+) -> Room | None:
+    room = state.rooms.get(key)
+    finished = conference.status is ConferenceStatus.COMPLETED
+    if room is None:
+        if finished:
+            return None  # never shown live; listing it would only add a row to expire
+        room = state.new_room(key, conference, now)
+        out.rooms.add(key)
+        if narrate:
+            out.log.append(RoomStarted(now, room.name))
+        return room
+    if room.ended_at is not None:
+        if finished:
+            return room
+        room.ended_at = room.ended_reason = None  # the same sid is live again
+        del state.ended[key]
+        room.conference, room.last_changed = conference, now
+        out.rooms.update(key)
+        out.log.append(RoomResumed(now, room.name))
+        return room
+    if finished:
+        state.end_room(room, end_reason(conference, room), conference, now, out)
+    elif conference != room.conference:
+        room.conference, room.last_changed = conference, now
+        out.rooms.update(key)
+    return room
+
+
+def _reconcile_members(
+    state: State,
+    room: Room,
+    participants: Iterable[Participant],
+    started: float | None,
+    now: float,
+    out: ChangeSet,
+    narrate: bool,
+) -> None:
+    key = room.key
+    members = room._members
+    seen: set[str] = set()
+    changed = False
+    for participant in participants:
+        call_sid = participant.call_sid
+        seen.add(call_sid)
+        member = members.get(call_sid)
+        if member is not None and member.left_at is None and member.participant == participant:
+            continue  # the common case: nothing moved
+        member_key = (key, call_sid)
+        if state.is_stale(member_key, started):
+            continue
+        if member is None:
+            members[call_sid] = Member(participant, joined_at=now, last_changed=now)
+            out.members.add(member_key)
+            if narrate:
+                out.log.append(Joined(now, participant.display_name, room.name))
+        elif member.left_at is not None:
+            members[call_sid] = Member(participant, member.joined_at, last_changed=now)
+            state.departed.pop(member_key, None)
+            room._numbering.gone.pop(call_sid, None)
+            out.members.update(member_key)
+            out.log.append(Joined(now, participant.display_name, room.name, again=True))
+        else:
+            members[call_sid] = dataclasses.replace(
+                member, participant=participant, last_changed=now, speaking=heard(member.speaking, participant)
+            )
+            out.members.update(member_key)
+            if narrate:
+                out.log.extend(flag_changes(member.participant, participant, room.name, now))
+        changed = True
+
+    gone = room._numbering.gone
+    for call_sid, member in members.items():
+        if call_sid in seen or state.is_stale((key, call_sid), started):
+            continue
+        # Absent from this listing: whatever callback comes late from before it is older news.
+        gone[call_sid] = now if started is None else started
+        if member.left_at is None:
+            state.leave(room, member, LEFT, now, out)
+            changed = True
+
+    if changed:
+        room.last_changed = now
+        out.rooms.update(key)  # its counts moved
+
+
+def flag_changes(old: Participant, new: Participant, room: str, now: float) -> list[FlagChanged]:
+    """Mute and hold changes someone else made."""
+    return [
+        FlagChanged(now, new.display_name, room, flag, getattr(new, flag))
+        for flag in ("muted", "hold")
+        if getattr(old, flag) != getattr(new, flag)
+    ]
