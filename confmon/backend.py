@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from confmon import registry
 from confmon.api.client import ConferenceClient
 from confmon.audit import AuditLog
-from confmon.clock import Clock
 from confmon.callbacks.receiver import CallbackReceiver
+from confmon.clock import Clock
 from confmon.config import CallbackSettings, Connection, Credentials
 from confmon.model import Capabilities, ConferenceEvent
 from confmon.moderation import Moderator
@@ -69,7 +69,7 @@ class Backend:
         for close in reversed(closers):
             try:
                 await close()
-            except Exception as error:  # noqa: BLE001 - raised below, once all are closed
+            except Exception as error:
                 errors.append(error)
         if errors:
             raise errors[0]
@@ -145,7 +145,8 @@ async def _listen(backend: Backend, settings: CallbackSettings, token: Secret | 
     try:
         backend.callback_address = await receiver.start()
     except OSError as error:
-        backend.callback_error = f"callbacks off: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}"
+        where = f"{settings.host}:{settings.port}"
+        backend.callback_error = f"callbacks off: cannot listen on {where}: {error.strerror or error}"
         return
     backend.events = events
     backend.receiver = receiver
@@ -177,7 +178,7 @@ def open_demo_backend(
     wanted = callbacks and capabilities.has_callbacks
 
     async def factory() -> Backend:
-        from confmon.sim.callbacks import CallbackSender
+        from confmon.sim.callbacks import LOSSY_CHANCE, CallbackSender
         from confmon.sim.server import SimServer
         from confmon.sim.world import World
 
@@ -201,7 +202,8 @@ def open_demo_backend(
             host, port = backend.callback_address
             sender = CallbackSender(
                 world, f"http://{host}:{port}/confmon/events", token, sign_url=DEMO_PUBLIC_URL, seed=seed, tick=TICK,
-                **({"shuffle": True, "duplicate": 0.05, "drop": 0.05} if lossy_callbacks else {}),
+                shuffle=lossy_callbacks, duplicate=LOSSY_CHANCE if lossy_callbacks else 0.0,
+                drop=LOSSY_CHANCE if lossy_callbacks else 0.0,
             )
             await backend._closing_on_failure(sender.start())
             backend._closers.append(sender.stop)  # closed first: stop posting before the receiver goes

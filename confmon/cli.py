@@ -14,10 +14,10 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from confmon.api.errors import ApiError, AuthFailed, Unavailable
 from confmon import registry
+from confmon.api.errors import ApiError, AuthFailed, Unavailable
 from confmon.config import (
     CallbackSettings,
     ConfigError,
@@ -38,7 +38,7 @@ MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concur
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage dump
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage dump
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
 
 
@@ -66,12 +66,12 @@ def _rooms(text: str) -> int:
 _LOSSY_HELP = "reorder, repeat and lose some status callbacks, as real delivery may"
 
 
-def _options(*, defaults: bool) -> tuple[argparse.ArgumentParser, ...]:
+def _options(*, defaults: bool) -> tuple[_Parser, _Parser, _Parser]:
     """The options shared by the top level and the subcommands. A subcommand's copies have no
     defaults of their own, so `confmon --interval 5 demo` keeps the 5 instead of the subparser's
     default silently replacing it."""
 
-    def default(value):
+    def default(value: object) -> object:
         return value if defaults else argparse.SUPPRESS
 
     dialect = _Parser(add_help=False)
@@ -316,7 +316,8 @@ async def _run_ls(args: argparse.Namespace) -> int:
     finally:
         await session.aclose()
     with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
-    print(listing.render_json(rooms, with_participants) if args.json else listing.render_table(rooms, with_participants))
+    render = listing.render_json if args.json else listing.render_table
+    print(render(rooms, with_participants))
     return 0
 
 

@@ -118,7 +118,7 @@ class Poller:
         failure; while callbacks cover every live room, until the next reconcile sweep is due."""
         failures = self._store.health.failures
         if failures:
-            backoff = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
+            backoff: float = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
             return max(backoff, self._retry_after)
         if self.reconciling and self._last_full is not None and self._store.live_rooms(self.account) == len(
             self._store.callback_rooms(self.account)

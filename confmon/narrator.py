@@ -38,7 +38,7 @@ def tell(note: Note) -> LogEntry:
     return LogEntry(note.at, kind, text)
 
 
-def _words(note: Note) -> tuple[LogKind, str]:  # noqa: PLR0911 - one case a kind of note
+def _words(note: Note) -> tuple[LogKind, str]:
     match note:
         case Loaded(rooms=rooms, people=people):
             return LogKind.INFO, f"{_plural(rooms, 'room')}, {_plural(people, 'participant')} loaded"

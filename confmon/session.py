@@ -14,10 +14,10 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
+from confmon import narrator
 from confmon.backend import Backend, Sources
 from confmon.clock import Clock
 from confmon.feed import EventFeed, Poller
-from confmon import narrator
 from confmon.model import Action, Capabilities, ConferenceStatus, Outcome, OutcomeStatus, RoomKey, Target
 from confmon.moderation import action_allowed
 from confmon.sanitize import display_text
@@ -266,10 +266,8 @@ class Session:
                 # Callbacks wait for the first sweep: one that arrives first would show a room that
                 # started an hour ago as just started, and its callers as having just joined.
                 await poller.swept.wait()
-                events = backend.events
-                group.create_task(
-                    self._keep_running("callback feed", lambda: EventFeed(events, self.store, on_changes=self._publish).run())
-                )
+                feed = EventFeed(backend.events, self.store, on_changes=self._publish)
+                group.create_task(self._keep_running("callback feed", feed.run))
 
     async def aclose(self) -> None:
         """Close the sources; the backend stays readable (a test checks the simulator's truth after)."""
@@ -281,7 +279,7 @@ class Session:
         while True:
             try:
                 await loop()
-            except Exception as error:  # noqa: BLE001 - shown, then the loop starts again
+            except Exception as error:
                 self._set_note(f"{name} failed, restarting: {internal_error(error)}")
                 await self.clock.sleep_until(self.clock.now() + TICK)
 

@@ -158,6 +158,10 @@ class _Outgoing:
     token: str
 
 
+# --lossy-callbacks: every callback reordered, and this share of them sent twice, and as many lost.
+LOSSY_CHANCE = 0.05
+
+
 class CallbackSender:
     def __init__(
         self,

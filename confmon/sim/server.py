@@ -21,7 +21,7 @@ from confmon import registry
 from confmon.clock import SystemClock
 from confmon.secret import Secret
 from confmon.sim import dialects
-from confmon.sim.callbacks import CallbackSender
+from confmon.sim.callbacks import LOSSY_CHANCE, CallbackSender
 from confmon.sim.dialects.base import Keys
 from confmon.sim.errors import ApiError
 from confmon.sim.faults import Delay, Failure, Faults, Truncate
@@ -199,7 +199,7 @@ def run_standalone(
         label, prefix = server.dialect.label, server.prefix
         sender = None
         if callback_url is not None:
-            loss = 0.05 if lossy_callbacks else 0.0  # the chance that an event is dropped, and that one is sent twice
+            loss = LOSSY_CHANCE if lossy_callbacks else 0.0
             sender = CallbackSender(
                 world, callback_url, auth_token, seed=seed, tick=0.25,
                 shuffle=lossy_callbacks, duplicate=loss, drop=loss,

@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import dataclasses
 
-from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, Participant, ParticipantStatus
-from confmon.store.changes import ChangeSet, Changes
+from confmon.model import (
+    Conference,
+    ConferenceEvent,
+    ConferenceStatus,
+    EventKind,
+    Participant,
+    ParticipantStatus,
+    RoomKey,
+)
+from confmon.store.changes import Changes, ChangeSet
 from confmon.store.notes import Announced, Joined, RoomStarted
 from confmon.store.polls import flag_changes
-from confmon.store.state import LEFT, LEFT_REASONS, ENDED, Member, Room, State, end_reason, heard
-from confmon.views import RoomKey
+from confmon.store.state import ENDED, LEFT, LEFT_REASONS, Member, Room, State, end_reason, heard
 
 # A participant-join whose Timestamp is this much older than the moment a poll or a kick saw the
 # caller gone is older news. Timestamps have whole seconds, and the provider's clock is not ours.

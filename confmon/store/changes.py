@@ -7,8 +7,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from confmon.model import RoomKey
 from confmon.store.notes import Note
-from confmon.views import RoomKey
 
 MemberKey = tuple[RoomKey, str]  # (room, call_sid)
 TargetKey = tuple[RoomKey, str | None]  # a member, or a whole room when call_sid is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from confmon.store.changes import ChangeSet, Changes
+from confmon.store.changes import Changes, ChangeSet
 from confmon.store.state import RETIRED_FOR, State
 
 # A speech-start with no speech-stop for this long is taken as a stop that was lost: no poll can

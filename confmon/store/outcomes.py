@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from confmon.model import FLAG_UPDATES, Action, Outcome, OutcomeStatus
-from confmon.store.changes import ChangeSet, Changes, TargetKey
+from confmon.store.changes import Changes, ChangeSet, TargetKey
 from confmon.store.notes import ActionNote
 from confmon.store.state import ENDED_BY_OPERATOR, KICKED, Member, Room, State, heard
 
@@ -38,7 +38,9 @@ def apply_outcome(state: State, outcome: Outcome) -> Changes:
     return out.freeze()
 
 
-def _confirm(state: State, outcome: Outcome, room: Room | None, member: Member | None, now: float, out: ChangeSet) -> bool:
+def _confirm(
+    state: State, outcome: Outcome, room: Room | None, member: Member | None, now: float, out: ChangeSet
+) -> bool:
     """Apply a confirmed action to what is on screen; False when its target is no longer there."""
     action = outcome.action
     if action is Action.ANNOUNCE:

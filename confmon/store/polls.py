@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from confmon.model import Conference, ConferenceStatus, Participant, Snapshot
-from confmon.store.changes import ChangeSet, Changes
+from confmon.model import Conference, ConferenceStatus, Participant, RoomKey, Snapshot
+from confmon.store.changes import Changes, ChangeSet
 from confmon.store.notes import FlagChanged, Joined, Loaded, PollFailed, PollRecovered, RoomResumed, RoomStarted
 from confmon.store.state import ENDED, LEFT, Member, Room, State, end_reason, heard
-from confmon.views import FeedHealth, RoomKey
+from confmon.views import FeedHealth
 
 
 def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
@@ -43,9 +43,9 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
 
     if snapshot.complete:  # what this account no longer lists has ended
         for key, room in state.rooms.items():
-            if key.account == account and key not in listed and room.ended_at is None:
-                if not state.is_stale((key, None), started):
-                    state.end_room(room, ENDED, None, now, out)
+            unlisted = key.account == account and key not in listed and room.ended_at is None
+            if unlisted and not state.is_stale((key, None), started):
+                state.end_room(room, ENDED, None, now, out)
 
     if not narrate:
         state.loaded.add(account)

@@ -9,10 +9,19 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from confmon.clock import Clock
-from confmon.model import Action, Conference, ConferenceEvent, ConferenceStatus, EventKind, Participant, Recording
+from confmon.model import (
+    Action,
+    Conference,
+    ConferenceEvent,
+    ConferenceStatus,
+    EventKind,
+    Participant,
+    Recording,
+    RoomKey,
+)
 from confmon.store.changes import ChangeSet, MemberKey, TargetKey
 from confmon.store.notes import Left, RoomEnded
-from confmon.views import FeedHealth, MemberView, RoomKey, RoomView
+from confmon.views import FeedHealth, MemberView, RoomView
 
 LEFT = "left"
 KICKED = "kicked"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -40,7 +41,7 @@ class ConfmonApp(App[None]):
     TITLE = "confmon"
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "mute", "Mute", id="mute", tooltip="Mute the selected participant"),
         Binding("u", "unmute", "Unmute", id="unmute", tooltip="Unmute the selected participant"),
         Binding("h", "hold", "Hold", id="hold", tooltip="Put the selected participant on hold, or take them off it"),
@@ -146,7 +147,7 @@ class ConfmonApp(App[None]):
         update = self._subscription.take()
         try:
             self._apply(update)
-        except Exception as error:  # noqa: BLE001 - shown, not swallowed
+        except Exception as error:
             self._show_failure(f"display failed: {type(error).__name__}: {error}")
 
     def _apply(self, update: Update) -> None:
@@ -228,7 +229,7 @@ class ConfmonApp(App[None]):
             self._render_participants()
             self._render_titles()
             self.refresh_bindings()
-        except Exception as error:  # noqa: BLE001 - shown, not swallowed
+        except Exception as error:
             self._note = f"display failed: {type(error).__name__}: {error}"
             self._schedule_flush()
 
@@ -411,7 +412,11 @@ class ConfmonApp(App[None]):
 
     def _offered_bindings(self) -> Iterable[Binding]:
         """Our keys, less those this session can never use (read-only, or not in this backend)."""
-        return (b for b in self.BINDINGS if not (b.action in _WRITE_ACTIONS and self.check_action(b.action, ()) is False))
+        return (
+            b
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and not (b.action in _WRITE_ACTIONS and self.check_action(b.action, ()) is False)
+        )
 
     def _describe(self, binding: Binding) -> str:
         """A key's help text, true to this backend."""
@@ -424,10 +429,11 @@ class ConfmonApp(App[None]):
         details = "Details and recordings of the selected room" if self.capabilities.has_recordings else (
             "Details of the selected room"
         )
-        return keys + [("enter", details), ("ctrl+p", "Command palette")]
+        return [*keys, ("enter", details), ("ctrl+p", "Command palette")]
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)  # Textual's own include Quit
         for binding in self._offered_bindings():
             if binding.action != "quit":
-                yield SystemCommand(binding.description, self._describe(binding), getattr(self, f"action_{binding.action}"))
+                action = getattr(self, f"action_{binding.action}")
+                yield SystemCommand(binding.description, self._describe(binding), action)

@@ -23,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -61,7 +61,7 @@ class _RowMessage(Message):
 class KeyedTable(ScrollView, Generic[K], can_focus=True):
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()  # every column a subclass knows: (key, label, width)
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Select", show=False),
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
@@ -176,7 +176,9 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
 
     def sync(self, rows: Mapping[K, Row]) -> bool:
         """Make the table show exactly `rows`, in their order for new keys; True if anything changed."""
-        return self.patch({key: None for key in self._shown if key not in rows} | rows)
+        changes: dict[K, Row | None] = {key: None for key in self._shown if key not in rows}
+        changes.update(rows)
+        return self.patch(changes)
 
     def patch(self, rows: Mapping[K, Row | None]) -> bool:
         """Change only these rows: a Row adds or updates one (new keys go last, in this order), None
@@ -342,10 +344,11 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
             if index >= len(self._keys):
                 return Strip.blank(self.size.width, base)
             key = self._keys[index]
-            strip = self._strips.get(key)
-            if strip is None:
+            cached = self._strips.get(key)
+            if cached is None:
                 row = self._shown[key]
-                strip = self._strips[key] = self._strip(row.cells, base + self._row_style(row.style))
+                cached = self._strips[key] = self._strip(row.cells, base + self._row_style(row.style))
+            strip = cached
             if index == self._cursor and not self._selection_lost:
                 cursor = self.get_component_rich_style("keyed-table--cursor")
                 strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)

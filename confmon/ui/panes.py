@@ -13,10 +13,9 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import RichLog
 
-from confmon.model import Action, Capabilities, ConferenceStatus
+from confmon.model import Action, Capabilities, ConferenceStatus, RoomKey
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
-from confmon.model import RoomKey
 from confmon.views import LogEntry, RoomView
 
 _ROOM_STATUS = {
@@ -123,7 +122,7 @@ def room_detail(room: RoomView) -> tuple[list[tuple[str, str]], list[tuple[str, 
         facts.append(("Ended because", c.reason_conference_ended))
     if room.recordings is None:
         return facts, None
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (r.sid, r.status, fmt.duration(r.duration) if r.duration is not None else "recording", when(r.start_time))
         for r in room.recordings
     ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -14,7 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Yes/no for a destructive action. The safe answer has the focus, so a stray Enter cancels."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
@@ -42,7 +44,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
     def __init__(self, keys: list[tuple[str, str]], read_only: bool) -> None:
         super().__init__()
@@ -66,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
 class FilterBar(Input):
     """Filter rooms by name as you type; Enter keeps the filter, Escape clears it."""
 
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
     def __init__(self) -> None:
         super().__init__(placeholder="filter rooms by name…", id="filter")
@@ -80,7 +82,7 @@ class FilterBar(Input):
 class AnnounceScreen(ModalScreen[str | None]):
     """Ask for the URL to play (an MP3, a WAV, or TwiML that plays or says something)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="announce.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="announce.cancel")]
 
     def __init__(self, target_name: str) -> None:
         super().__init__()
@@ -106,7 +108,7 @@ class AnnounceScreen(ModalScreen[str | None]):
 class RoomDetailScreen(ModalScreen[None]):
     """Everything known about one room, and its recordings (fetched for the rooms on screen)."""
 
-    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close", id="detail.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "dismiss", "Close", id="detail.close")]
 
     def __init__(
         self, fields: list[tuple[str, str]], recordings: list[tuple[str, ...]] | None, *, has_recordings: bool

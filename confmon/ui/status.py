@@ -11,7 +11,6 @@ from textual.widgets import Static
 from confmon.ui import format as fmt
 from confmon.views import FeedHealth, FeedMode, FeedStatus
 
-
 Part = tuple[str, str] | str
 # (importance, parts): when the line is longer than the bar, the least important go first. Who
 # and where, the data's age and source, and what is failing always stay.
@@ -81,7 +80,8 @@ def _freshness(health: FeedHealth, now: float, mode: FeedMode) -> list[Segment]:
     if polled is None and heard is None:
         return [(ALWAYS, ["  ", ("waiting for first poll", "italic")])]
     by_callback = heard is not None and (polled is None or heard >= polled)
-    newest = heard if by_callback else polled
+    newest = heard if heard is not None and by_callback else polled
+    assert newest is not None  # one of the two is known by now
     segments: list[Segment] = [
         (ALWAYS, ["  data ", (fmt.ago(now - newest), "bold"), " via ", ("callback" if by_callback else "poll", "bold")])
     ]
