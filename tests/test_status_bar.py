@@ -61,3 +61,15 @@ async def test_a_failure_always_stays_and_a_resize_refits() -> None:
         await pilot.resize_terminal(200, 3)
         await pilot.pause()
         assert "(Twilio 2010-04-01)" in app.bar.render().plain
+
+
+async def test_a_poll_between_two_callbacks_does_not_flip_the_source() -> None:
+    """While callbacks are live the line names them, whether the last poll or the last callback came
+    later: it used to alternate between 'via poll · last callback 0s ago' and 'via callback'."""
+    app = BarApp()
+    async with app.run_test(size=(200, 3)) as pilot:
+        await pilot.pause()
+        polled_last = FeedHealth(last_success_at=NOW - 0.2, last_latency=0.05, last_event_at=NOW - 0.6)
+        heard_last = FeedHealth(last_success_at=NOW - 0.6, last_latency=0.05, last_event_at=NOW - 0.2)
+        lines = {show(app.bar, health=health).split(" · reconciled")[0] for health in (polled_last, heard_last)}
+        assert lines == {f" {ACCOUNT} @ api.twilio.com (Twilio 2010-04-01)  data 0s ago via callback"}

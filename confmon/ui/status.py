@@ -79,16 +79,15 @@ def _freshness(health: FeedHealth, now: float, mode: FeedMode) -> list[Segment]:
     heard = health.last_event_at
     if polled is None and heard is None:
         return [(ALWAYS, ["  ", ("waiting for first poll", "italic")])]
-    by_callback = heard is not None and (polled is None or heard >= polled)
-    newest = heard if heard is not None and by_callback else polled
-    assert newest is not None  # one of the two is known by now
+    # While callbacks are live they are the source, whichever came last: a poll landing between two
+    # callbacks must not flip the line to "via poll" and back every other second.
+    by_callback = heard is not None and (mode.reconciling or polled is None or heard >= polled)
+    newest = max(t for t in (polled, heard) if t is not None)
     segments: list[Segment] = [
         (ALWAYS, ["  data ", (fmt.ago(now - newest), "bold"), " via ", ("callback" if by_callback else "poll", "bold")])
     ]
     every = fmt.interval(mode.poll_interval)
     if mode.reconciling:
-        if not by_callback:
-            segments.append((6, [f" · last callback {fmt.ago(None if heard is None else now - heard)}"]))
         reconciled = None if mode.last_reconcile_at is None else now - mode.last_reconcile_at
         segments.append((7, [f" · reconciled {fmt.ago(reconciled)}, every {fmt.interval(mode.reconcile_interval)}"]))
         if mode.polled_rooms:
