@@ -18,8 +18,7 @@ def _serve(rooms: int, latency: float, traffic: bool, urls: mp.Queue, stop: mp.E
         world = World(1, SystemClock(), ACCOUNT, target_rooms=rooms, participants_per_room=(10, 10), traffic=traffic)
         server = SimServer(world, auth_token=TOKEN, latency=latency)
         urls.put(await server.start(port=0))
-        while not stop.is_set():
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(stop.wait)  # a process-wide Event: block a worker thread, not the loop
         await server.stop()
 
     asyncio.run(main())

@@ -39,7 +39,11 @@ def truth(world: World) -> Truth:
 
 def shown(store: Store) -> Truth:
     return {
-        key.sid: {call_sid: (m.participant.muted, m.participant.hold) for call_sid, m in room.members.items() if m.left_at is None}
+        key.sid: {
+            call_sid: (m.participant.muted, m.participant.hold)
+            for call_sid, m in room.members.items()
+            if m.left_at is None
+        }
         for key, room in store.rooms.items()
         if room.ended_at is None
     }

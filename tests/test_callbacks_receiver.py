@@ -12,9 +12,9 @@ from twilio.request_validator import RequestValidator
 
 from confmon.callbacks import signature
 from confmon.callbacks.receiver import CallbackReceiver
+from confmon.clock import FrozenClock
 from confmon.model import ConferenceEvent, EventKind
 from confmon.secret import Secret
-from confmon.clock import FrozenClock
 from tests.callback_vectors import CONFERENCE_MUTE_FORM, CONFERENCE_MUTE_SENT_AT
 
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -103,7 +103,11 @@ async def test_a_callback_function_gets_the_event() -> None:
         (urlencode(FORM), {"X-Twilio-Signature": "not-a-signature"}, 403),
         (urlencode(FORM), {"X-Twilio-Signature": signature.compute(PUBLIC, FORM, "another-token")}, 403),
         # Forged: signed for the URL the server sees locally (a proxy's view), not the public one.
-        (urlencode(FORM), {"X-Twilio-Signature": signature.compute("http://127.0.0.1/confmon/events", FORM, TOKEN)}, 403),
+        (
+            urlencode(FORM),
+            {"X-Twilio-Signature": signature.compute("http://127.0.0.1/confmon/events", FORM, TOKEN)},
+            403,
+        ),
         # Tampered after signing.
         (urlencode({**FORM, "Muted": "false"}), signed(FORM), 403),
         # Spoofed forwarding headers change nothing: the public URL is configuration.
@@ -184,7 +188,9 @@ async def test_a_full_queue_refuses_instead_of_dropping_silently(http: aiohttp.C
     assert queue.qsize() == 1
 
 
-async def test_the_token_never_shows(caplog: pytest.LogCaptureFixture, running: Running, http: aiohttp.ClientSession) -> None:
+async def test_the_token_never_shows(
+    caplog: pytest.LogCaptureFixture, running: Running, http: aiohttp.ClientSession
+) -> None:
     caplog.set_level("DEBUG")
     await post(http, running.local, urlencode(FORM), {"X-Twilio-Signature": "bad"})
     assert TOKEN not in caplog.text and TOKEN not in repr(running.receiver)

@@ -99,7 +99,9 @@ def test_any_change_breaks_the_signature(change) -> None:
     assert not SDK.validate(url, params, good)
 
 
-@pytest.mark.parametrize("bad", [None, "", "x", "pzeuIlr9nkTpybpjqv5IvakHuqc", "pzeuIlr9nkTpybpjqv5IvakHuqc==", "é" * 28])
+@pytest.mark.parametrize(
+    "bad", [None, "", "x", "pzeuIlr9nkTpybpjqv5IvakHuqc", "pzeuIlr9nkTpybpjqv5IvakHuqc==", "é" * 28]
+)
 def test_missing_or_garbage_signatures_are_false_not_errors(bad: str | None) -> None:
     url, params, _ = VECTORS[-1]
     assert signature.valid(url, params, bad, TOKEN) is False
@@ -129,9 +131,13 @@ def test_an_ipv6_public_url_loses_only_its_port() -> None:
 # Oracle properties: URLs the SDK's urlparse/geturl round-trip, and any printable form text.
 _host = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,3}", fullmatch=True)
 _path = st.from_regex(r"(/[A-Za-z0-9._~%-]{0,12}){0,4}", fullmatch=True)
-_query = st.from_regex(r"(\?[A-Za-z0-9]{1,8}=[A-Za-z0-9%+]{0,8}(&[A-Za-z0-9]{1,8}=[A-Za-z0-9%+]{0,8}){0,3})?", fullmatch=True)
+_query = st.from_regex(
+    r"(\?[A-Za-z0-9]{1,8}=[A-Za-z0-9%+]{0,8}(&[A-Za-z0-9]{1,8}=[A-Za-z0-9%+]{0,8}){0,3})?", fullmatch=True
+)
 _port = st.one_of(st.just(""), st.sampled_from([":80", ":443", ":8080"]), st.integers(1, 65535).map(lambda p: f":{p}"))
-urls = st.builds(lambda s, h, p, path, q: f"{s}://{h}{p}{path}{q}", st.sampled_from(["http", "https"]), _host, _port, _path, _query)
+urls = st.builds(
+    lambda s, h, p, path, q: f"{s}://{h}{p}{path}{q}", st.sampled_from(["http", "https"]), _host, _port, _path, _query
+)
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 forms = st.one_of(
     st.dictionaries(_text, _text, max_size=8),

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from confmon.api.errors import AuthFailed, BadResponse, RateLimited, Unavailable
 from confmon import narrator
+from confmon.api.errors import AuthFailed, BadResponse, RateLimited, Unavailable
 from confmon.clock import FrozenClock
 from confmon.feed import EventFeed, Poller
 from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, RoomKey, Snapshot
@@ -86,7 +86,7 @@ async def waiting(clock: FrozenClock) -> None:
         (RateLimited("slow down", retry_after=3), "rate limited (429): slow down (retry after 3 s)"),
         (BadResponse("not JSON"), "bad response: not JSON"),
         (ConnectionResetError(104, "Connection reset by peer"), "[Errno 104] Connection reset by peer"),
-        (asyncio.TimeoutError(), "TimeoutError"),
+        (TimeoutError(), "TimeoutError"),
         (KeyError("sid"), "internal error: KeyError: 'sid'"),
         (RuntimeError(), "internal error: RuntimeError"),
     ],
@@ -281,7 +281,9 @@ AT = datetime(2025, 11, 24, 16, 0, tzinfo=UTC)
 
 def event(seq: int, kind: EventKind = EventKind.PARTICIPANT_MUTE, **fields) -> ConferenceEvent:
     fields.setdefault("muted", True)
-    return ConferenceEvent(kind, ROOM.sid, ROOM.account_sid, ROOM.friendly_name, seq, AT, call_sid="CA" + "2" * 32, **fields)
+    return ConferenceEvent(
+        kind, ROOM.sid, ROOM.account_sid, ROOM.friendly_name, seq, AT, call_sid="CA" + "2" * 32, **fields
+    )
 
 
 async def test_live_callbacks_slow_polling_to_the_reconcile_interval_and_quiet_ones_speed_it_up(

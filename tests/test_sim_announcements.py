@@ -84,7 +84,7 @@ async def test_announce_and_end_together_announce_first(world: World) -> None:
     sid = busy_sid(world)
     events = heard(world)
     async with served(world, "twilio2010") as wire:
-        body = (await wire("POST", f"/Conferences/{sid}.json", 200,
-                           data={"AnnounceUrl": "https://example.com/bye.mp3", "Status": "completed"})).json()  # fmt: skip
+        ended = {"AnnounceUrl": "https://example.com/bye.mp3", "Status": "completed"}
+        body = (await wire("POST", f"/Conferences/{sid}.json", 200, data=ended)).json()
     assert body["status"] == "completed"
     assert events[0].kind == "announcement-end" and events[-1].kind == "conference-end"

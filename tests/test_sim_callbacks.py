@@ -146,18 +146,27 @@ async def test_every_kind_the_world_emits_arrives_with_the_documented_parameters
             expected |= {"ReasonParticipantLeft", "ParticipantCallStatus"}
             assert p["ParticipantCallStatus"] == "completed"
         if kind == "conference-end":
-            expected |= {"ReasonConferenceEnded", "Reason", "CallSidEndingConference", "ParticipantLabelEndingConference"}
+            expected |= {
+                "ReasonConferenceEnded", "Reason", "CallSidEndingConference", "ParticipantLabelEndingConference"
+            }
         if kind == "announcement-end":
             expected |= {"AnnounceUrl"}
         assert set(p) == expected, kind
-    mute, unmute = (next(d.params for d in got if d.params["StatusCallbackEvent"] == k) for k in ("participant-mute", "participant-unmute"))
+    mute, unmute = (
+        next(d.params for d in got if d.params["StatusCallbackEvent"] == k)
+        for k in ("participant-mute", "participant-unmute")
+    )
     assert (mute["Muted"], unmute["Muted"]) == ("true", "false")
     modify = next(d.params for d in got if d.params["StatusCallbackEvent"] == "participant-modify")
     assert modify["Coaching"] == "true"
     room, personal = (d.params for d in got if d.params["StatusCallbackEvent"] == "announcement-end")
     assert ("CallSid" not in room, room["AnnounceUrl"]) == (True, "https://example.com/room.mp3")
     assert (personal["ParticipantLabel"], personal["AnnounceUrl"]) == ("guest", "https://example.com/you.mp3")
-    leaves = {d.params["ParticipantLabel"]: d.params["ReasonParticipantLeft"] for d in got if d.params["StatusCallbackEvent"] == "participant-leave"}
+    leaves = {
+        d.params["ParticipantLabel"]: d.params["ReasonParticipantLeft"]
+        for d in got
+        if d.params["StatusCallbackEvent"] == "participant-leave"
+    }
     assert leaves == {
         "guest": "participant_updated_via_api",  # kicked through the API
         "host": "participant_hung_up",
@@ -197,7 +206,10 @@ def test_timestamps_are_rfc_2822_as_twilio_writes_them() -> None:
 
 
 def test_signing_matches_the_published_vectors_and_the_sdk() -> None:
-    worked = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675310", "Digits": "1234", "From": "+14158675310", "To": "+18005551212"}
+    worked = {
+        "CallSid": "CA1234567890ABCDE", "Caller": "+14158675310", "Digits": "1234",
+        "From": "+14158675310", "To": "+18005551212",
+    }
     assert sign("12345", "https://example.com/myapp.php?foo=1&bar=2", worked) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
     conference = CONFERENCE_MUTE_FORM
     url = "https://confmon.example.com/twilio/conference-events"
@@ -296,7 +308,9 @@ async def test_drop_loses_about_the_share_asked_and_the_same_ones_for_a_seed() -
     assert [d.key for d in again] == [d.key for d in got]
     assert {d.key for d in other} != {d.key for d in got}
     kept = {d.key for d in got}
-    assert [d.key for d in got] == [(e.conference.sid, e.sequence_number) for e in events if (e.conference.sid, e.sequence_number) in kept]
+    assert [d.key for d in got] == [
+        (e.conference.sid, e.sequence_number) for e in events if (e.conference.sid, e.sequence_number) in kept
+    ]
 
 
 async def test_duplicates_repeat_the_same_request_with_the_same_idempotency_token() -> None:
@@ -317,7 +331,7 @@ async def test_duplicates_repeat_the_same_request_with_the_same_idempotency_toke
 
 
 async def test_shuffle_reorders_within_the_window_reproducibly() -> None:
-    got, sender, events = await run_traffic(7, shuffle=True, window=5)
+    got, _, events = await run_traffic(7, shuffle=True, window=5)
     stream = [(e.conference.sid, e.sequence_number) for e in events]
     order = [d.key for d in got]
     assert sorted(order) == sorted(stream) and order != stream

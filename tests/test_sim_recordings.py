@@ -129,8 +129,12 @@ async def test_the_recordings_list_and_instance_are_twilios_schemas(world: World
         running = conform_list((await wire("GET", f"/Conferences/{live}/Recordings.json", 200)).json())
         finished = conform_list((await wire("GET", f"/Conferences/{done}/Recordings.json", 200)).json())
         tape = finished["recordings"][0]
-        one = conform_recording((await wire("GET", f"/Conferences/{done}/Recordings/{tape['sid']}.json", 200)).json())
-        none = conform_list((await wire("GET", f"/Conferences/{live}/Recordings.json?DateCreated<=2001-01-01", 200)).json())
+        one = conform_recording(
+            (await wire("GET", f"/Conferences/{done}/Recordings/{tape['sid']}.json", 200)).json()
+        )
+        none = conform_list(
+            (await wire("GET", f"/Conferences/{live}/Recordings.json?DateCreated<=2001-01-01", 200)).json()
+        )
         missing = (await wire("GET", f"/Conferences/{done}/Recordings/RE{'0' * 32}.json", 404)).json()
         unrouted = await wire("DELETE", f"/Conferences/{done}/Recordings/{tape['sid']}.json", 405)
     (tape_live,) = running["recordings"]
@@ -140,7 +144,9 @@ async def test_the_recordings_list_and_instance_are_twilios_schemas(world: World
     assert one["uri"] == f"/2010-04-01/Accounts/{AC}/Conferences/{done}/Recordings/{one['sid']}.json"
     assert one["call_sid"].startswith("CA") and one["account_sid"] == AC and one["conference_sid"] == done
     assert none["recordings"] == [] and missing["code"] == 20404 and unrouted.json()["code"] == 20004
-    assert running["first_page_uri"] == f"/2010-04-01/Accounts/{AC}/Conferences/{live}/Recordings.json?PageSize=50&Page=0"
+    assert running["first_page_uri"] == (
+        f"/2010-04-01/Accounts/{AC}/Conferences/{live}/Recordings.json?PageSize=50&Page=0"
+    )
 
 
 async def test_recordings_in_xml(world: World) -> None:

@@ -328,7 +328,7 @@ def test_a_gap_too_long_to_replay_is_skipped_and_the_world_found_afresh() -> Non
         return world, events
 
     (a, events), (b, _) = resumed(0), resumed(600)
-    assert 6 * 3600 - 600 > MAX_REPLAY
+    assert MAX_REPLAY < 6 * 3600 - 600
     assert len(events) < 1000  # replaying six hours of a dozen rooms is ~20,000 events
     assert len(live_rooms(a)) == 12
     assert [(c, a.participants(c.sid)) for c in live_rooms(a)] == [(c, b.participants(c.sid)) for c in live_rooms(b)]

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from confmon import narrator
 from confmon.clock import FrozenClock
 from confmon.model import (
     Action,
@@ -21,7 +22,6 @@ from confmon.model import (
     Snapshot,
     Target,
 )
-from confmon import narrator
 from confmon.store import Changes, Store
 from confmon.store.notes import Problem
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from confmon import narrator
 from confmon.clock import FrozenClock
 from confmon.model import (
     Conference,
@@ -20,7 +21,6 @@ from confmon.model import (
     RoomKey,
     Snapshot,
 )
-from confmon import narrator
 from confmon.store import RETIRED_FOR, SPEECH_TIMEOUT, Changes, Store
 
 ACCOUNT = "AC" + "0" * 32
@@ -336,7 +336,9 @@ def test_a_kicked_caller_stays_gone_whatever_arrives_late(store: Store, clock: F
     store.apply_outcome(Outcome(Action.KICK, Target(KEY, ca(1), name="alice"), OutcomeStatus.CONFIRMED))
     assert store.rooms[KEY].members[ca(1)].left_reason == "kicked"
     assert store.apply_event(ev(EventKind.PARTICIPANT_SPEECH_STOP, 4, 1, label="alice")) == Changes.empty
-    changes = store.apply_event(ev(EventKind.PARTICIPANT_LEAVE, 5, 1, reason_participant_left="participant_updated_via_api"))
+    changes = store.apply_event(
+        ev(EventKind.PARTICIPANT_LEAVE, 5, 1, reason_participant_left="participant_updated_via_api")
+    )
     assert texts(changes) == [] and present(store) == {}
     assert store.rooms[KEY].members[ca(1)].left_reason == "kicked"
 
@@ -355,7 +357,12 @@ def test_a_late_conference_end_says_why_a_poll_ended_the_room(store: Store) -> N
     store.apply_snapshot(snapshot((), {}))  # the room is gone from the listing: ended, reason unknown
     assert store.rooms[KEY].ended_reason == "ended"
     changes = store.apply_event(
-        ev(EventKind.CONFERENCE_END, 9, reason_conference_ended="last-participant-left", call_sid_ending_conference=ca(1))
+        ev(
+            EventKind.CONFERENCE_END,
+            9,
+            reason_conference_ended="last-participant-left",
+            call_sid_ending_conference=ca(1),
+        )
     )
     assert changes.rooms_updated == (KEY,) and texts(changes) == []
     room = store.rooms[KEY]

@@ -73,14 +73,18 @@ def form(app: ConfmonApp, conference_sid: str, call_sid: str, kind: str, seq: in
     return fields | overrides
 
 
-async def post(app: ConfmonApp, fields: dict[str, str], *, token: str | None = DEMO_TOKEN, body: str | None = None) -> int:
+async def post(
+    app: ConfmonApp, fields: dict[str, str], *, token: str | None = DEMO_TOKEN, body: str | None = None
+) -> int:
     host, port = app.session.backend.callback_address
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if token is not None:
         headers["X-Twilio-Signature"] = sign(token, DEMO_PUBLIC_URL, fields)
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"http://{host}:{port}/confmon/events", data=body or urlencode(fields), headers=headers) as r:
-            return r.status
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"http://{host}:{port}/confmon/events", data=body or urlencode(fields), headers=headers) as r,
+    ):
+        return r.status
 
 
 async def test_a_mute_in_the_simulator_shows_with_no_poll_in_between(tmp_path) -> None:

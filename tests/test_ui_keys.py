@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from confmon.model import ConferenceStatus
 from confmon.ui.screens import ConfirmScreen, HelpScreen, RoomDetailScreen
 from tests.ui_harness import SIZE, clock_of, make_app, room, simulator, wait_loaded, world_of
@@ -196,7 +194,7 @@ async def test_network_faults_show_on_the_status_bar_and_never_exit(tmp_path):
         assert app.rooms.row_count > 0  # the last good data stays on screen
         simulator(app).faults.clear()
         app.session.refresh_now()
-        await wait_until(lambda: app.status.health.last_error is None, pilot, timeout=40)
+        await wait_until(lambda: app.status.health.last_error is None, pilot, within=40)
         assert app.status.health.last_success_at > loaded_at
         assert app.is_running
 
@@ -206,10 +204,10 @@ async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
     from confmon.backend import open_backend
     from confmon.clock import FrozenClock
     from confmon.config import Connection, Credentials
+    from confmon.launch import make_app as launch_app
     from confmon.secret import Secret
     from confmon.sim.server import SimServer
     from confmon.sim.world import World
-    from confmon.launch import make_app as launch_app
 
     token = "tok-" + "7e" * 14
     clock = FrozenClock()
@@ -219,11 +217,13 @@ async def test_the_secret_never_reaches_the_screen_or_the_audit_log(tmp_path):
     try:
         audit = AuditLog(tmp_path / "a.jsonl", clock=clock)
         connection = Connection(url, Credentials(sid, sid, Secret(token)))
-        app = launch_app(open_backend(connection, audit=audit, read_only=False, clock=clock), clock=clock, interval=0.25)
+        backend = open_backend(connection, audit=audit, read_only=False, clock=clock)
+        app = launch_app(backend, clock=clock, interval=0.25)
         async with app.run_test(size=SIZE) as pilot:
             await wait_loaded(pilot)
             await pilot.press("tab", "m", "k", "y")
-            await wait_until(lambda: (tmp_path / "a.jsonl").exists() and (tmp_path / "a.jsonl").read_text().count("\n") == 2, pilot)
+            audit_file = tmp_path / "a.jsonl"
+            await wait_until(lambda: audit_file.exists() and audit_file.read_text().count("\n") == 2, pilot)
             assert token not in app.export_screenshot()
             assert token not in repr(app.session.backend.client) and token not in repr(connection)
         assert (tmp_path / "a.jsonl").read_text().count("\n") == 2

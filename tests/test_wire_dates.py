@@ -92,7 +92,9 @@ def test_any_text_is_a_utc_moment_or_none(text: str) -> None:
     st.integers(-14 * 60, 14 * 60),
     st.booleans(),
 )
-def test_the_fast_path_reads_twilios_form_as_dateutil_does(moment: datetime, offset_minutes: int, weekday: bool) -> None:
+def test_the_fast_path_reads_twilios_form_as_dateutil_does(
+    moment: datetime, offset_minutes: int, weekday: bool
+) -> None:
     """The pattern that reads the common form before dateutil is asked agrees with dateutil on it."""
     zone = timedelta(minutes=offset_minutes)
     sign = "-" if offset_minutes < 0 else "+"

@@ -11,15 +11,15 @@ from textual.pilot import Pilot
 DEADLINE = 10.0  # seconds: generous, since a loaded CI machine is slow; a pass returns at once
 
 
-async def wait_until(condition: Callable[[], bool], pilot: Pilot[None] | None = None, timeout: float = DEADLINE) -> None:
-    """Return as soon as `condition()` is true; AssertionError after `timeout` seconds of real time.
+async def wait_until(condition: Callable[[], bool], pilot: Pilot[None] | None = None, within: float = DEADLINE) -> None:
+    """Return as soon as `condition()` is true; AssertionError after `within` seconds of real time.
 
     With a `pilot`, waiting lets the app process its messages and paint between checks."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout:g} s")
+            raise AssertionError(f"condition not met within {within:g} s")
         if pilot is not None:
             await pilot.pause(0.01)
         else:
