@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from confmon.api import dialects
 from confmon.api.dialects import Page
 from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus
+from tests import reference
 
-DATA = Path(__file__).parent / "data" / "seeds"
-SEEDS = Path("/work/shared/seeds")
+DATA = reference.SEED_EXAMPLES
+SEEDS = reference.SHARED_SEEDS
 SOURCES = {
     "2008_md_": "001_e1f019df936eb8d2.txt",
     "2008_": "000_7cb372423fba87ab.txt",

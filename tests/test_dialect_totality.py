@@ -9,7 +9,6 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
@@ -19,8 +18,9 @@ from hypothesis import strategies as st
 from confmon.api import dialects
 from confmon.api.dialects import Dialect, Page, WireError
 from confmon.api.errors import BadResponse
+from tests import reference
 
-DATA = Path(__file__).parent / "data" / "seeds"
+DATA = reference.SEED_EXAMPLES
 AC = "AC" + "a" * 32
 CF = "CF" + "b" * 32
 CA = "CA" + "c" * 32
@@ -225,7 +225,7 @@ XML_CASES = [
     (dialects.get("twilio2008" if path.name.startswith("2008") else "twilio2010-xml"), path.read_bytes())
     for path in sorted(DATA.glob("*.xml"))
 ] + [
-    (dialects.get("restcomm"), (Path(__file__).parent / "data" / name).read_bytes())
+    (dialects.get("restcomm"), (reference.DATA / name).read_bytes())
     for name in ("restcomm_conference.xml", "restcomm_participants.xml")
 ]
 _TEXT = re.compile(rb">([^<]*)<")

@@ -55,11 +55,6 @@ class FakeClient:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 def store(clock: FrozenClock) -> Store:
     return Store(clock)
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from confmon.sim.world import World, WorldEvent
-from tests.test_sim_wire_support import busy_sid, new_world, served, texts
+from tests.test_sim_wire_support import busy_sid, served, texts
 
 DIALECTS = [("twilio2010", ".json"), ("twilio2010", ""), ("signalwire", ".json"), ("telnyx", "")]
-
-
-@pytest.fixture
-def world() -> World:
-    return new_world()
 
 
 def heard(world: World) -> list[WorldEvent]:

@@ -17,6 +17,7 @@ from confmon.clock import FrozenClock
 from confmon.sim.callbacks import CallbackSender, callback_params, rfc2822, sign
 from confmon.sim.world import World, WorldEvent
 from tests.callback_vectors import CONFERENCE_MUTE_FORM
+from tests.waiting import wait_until
 
 AC = "AC" + "0123456789abcdef" * 2
 TOKEN = "sim-auth-token-0123456789"
@@ -397,15 +398,10 @@ def test_the_form_is_built_without_a_sender() -> None:
 
 
 async def test_a_shuffled_stream_that_goes_quiet_is_still_delivered_without_drain() -> None:
-    import asyncio
-
     world, clock = quiet_world()
     async with receiving() as receiver, sending(world, receiver.url, shuffle=True, window=50) as sender:
         clock.advance(1)
         world.create_participant("Trickle", from_=FROM, to=TO)  # 2 events, far fewer than the window
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if len(receiver.got) == 2:
-                break
+        await wait_until(lambda: len(receiver.got) == 2)
     assert sorted(d.params["StatusCallbackEvent"] for d in receiver.got) == ["conference-start", "participant-join"]
     assert sender.stats.sent == 2

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from confmon.model import ConferenceStatus
 from confmon.sim.world import World
-from tests.test_sim_wire_support import AC, FROM, TO, basic, bearer, busy_sid, live_sid, new_world, served
+from tests.test_sim_wire_support import AC, FROM, TO, basic, bearer, busy_sid, live_sid, served
 
 TWILIO_PARTICIPANT = {
     "account_sid", "call_sid", "call_sid_to_coach", "coaching", "conference_sid", "date_created", "date_updated",
@@ -18,11 +16,6 @@ TELNYX_PARTICIPANT = [
     "coaching_call_sid_legacy", "conference_sid", "date_created", "date_updated", "end_conference_on_exit", "hold",
     "muted", "status", "uri",
 ]  # fmt: skip
-
-
-@pytest.fixture
-def world() -> World:
-    return new_world()
 
 
 # -- SignalWire

@@ -6,8 +6,6 @@ import math
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from confmon.sim.world import World
 from tests.test_sim_wire_support import (
     AC,
@@ -19,7 +17,6 @@ from tests.test_sim_wire_support import (
     busy_sid,
     in_order,
     live_sid,
-    new_world,
     parse,
     served,
     tags,
@@ -43,11 +40,6 @@ def xml_value(value: object) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-@pytest.fixture
-def world() -> World:
-    return new_world()
 
 
 async def test_no_suffix_and_xml_answer_xml_and_json_answers_json(world: World) -> None:

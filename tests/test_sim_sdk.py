@@ -7,11 +7,10 @@ test's event loop; one test also drives the SDK's own async client.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-import pytest_asyncio
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
@@ -20,37 +19,22 @@ from confmon.clock import FrozenClock
 from confmon.model import ConferenceStatus
 from confmon.sim.server import SimServer
 from confmon.sim.world import World
+from tests.simulated import ACCOUNT as AC
+from tests.simulated import TOKEN
 
-AC = "AC" + "0123456789abcdef" * 2
-TOKEN = "sdk-test-token"
 FROM, TO = "+15005550006", "+15005550001"
 
 T = TypeVar("T")
 
 
-@pytest.fixture(autouse=True)
-def _sdk_talks_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    # With a region or edge set, the SDK rewrites the host and would leave loopback.
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
-
-
 @pytest.fixture
-def world() -> World:
-    return World(17, FrozenClock(), AC, target_rooms=30, traffic=False)
+def world(clock: FrozenClock) -> World:
+    return World(17, clock, AC, target_rooms=30, traffic=False)
 
 
-@pytest_asyncio.fixture
-async def sim(world: World) -> AsyncIterator[SimServer]:
-    server = SimServer(world, auth_token=TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def sdk(sim: SimServer, token: str = TOKEN) -> Client:
+def sdk(simulator: SimServer, token: str = TOKEN) -> Client:
     client = Client(AC, token)
-    client.api.base_url = sim.base_url  # never region/edge: see the fixture above
+    client.api.base_url = simulator.base_url  # never region/edge: conftest clears them
     return client
 
 
@@ -62,8 +46,8 @@ def live(world: World) -> list[str]:
     return [c.sid for c in world.conferences() if c.status == ConferenceStatus.IN_PROGRESS]
 
 
-async def test_list_with_a_status_filter_pages_through_every_room_once(sim: SimServer, world: World) -> None:
-    client = sdk(sim)
+async def test_list_with_a_status_filter_pages_through_every_room_once(simulator: SimServer, world: World) -> None:
+    client = sdk(simulator)
     listed = await in_thread(lambda: client.conferences.list(status="in-progress", page_size=4))
     sids = [c.sid for c in listed]
     assert len(sids) == len(set(sids))
@@ -84,8 +68,8 @@ async def test_list_with_a_status_filter_pages_through_every_room_once(sim: SimS
     assert {c.status for c in completed} == {"completed"} and all(c.reason_conference_ended for c in completed)
 
 
-async def test_fetch_a_conference_and_list_its_participants(sim: SimServer, world: World) -> None:
-    client, sid = sdk(sim), live(world)[0]
+async def test_fetch_a_conference_and_list_its_participants(simulator: SimServer, world: World) -> None:
+    client, sid = sdk(simulator), live(world)[0]
     room = await in_thread(lambda: client.conferences(sid).fetch())
     truth = world.conference(sid)
     assert (room.sid, room.friendly_name, room.status, room.region) == (
@@ -101,8 +85,8 @@ async def test_fetch_a_conference_and_list_its_participants(sim: SimServer, worl
     ]
 
 
-async def test_mute_unmute_hold_unhold_and_kick(sim: SimServer, world: World) -> None:
-    client, sid = sdk(sim), live(world)[0]
+async def test_mute_unmute_hold_unhold_and_kick(simulator: SimServer, world: World) -> None:
+    client, sid = sdk(simulator), live(world)[0]
     call_sid = world.participants(sid)[-1].call_sid
     handle = client.conferences(sid).participants(call_sid)
     for change, check in (
@@ -119,15 +103,15 @@ async def test_mute_unmute_hold_unhold_and_kick(sim: SimServer, world: World) ->
     assert (gone.value.status, gone.value.code) == (404, 20404)
 
 
-async def test_end_a_conference(sim: SimServer, world: World) -> None:
-    client, sid = sdk(sim), live(world)[0]
+async def test_end_a_conference(simulator: SimServer, world: World) -> None:
+    client, sid = sdk(simulator), live(world)[0]
     ended = await in_thread(lambda: client.conferences(sid).update(status="completed"))
     assert (ended.status, ended.reason_conference_ended) == ("completed", "conference-ended-via-api")
     assert await in_thread(lambda: client.conferences(sid).participants.list()) == []
 
 
-async def test_create_a_participant_into_a_new_named_room(sim: SimServer, world: World) -> None:
-    client = sdk(sim)
+async def test_create_a_participant_into_a_new_named_room(simulator: SimServer, world: World) -> None:
+    client = sdk(simulator)
     rooms = client.conferences("Customer callback 7").participants
     created = await in_thread(lambda: rooms.create(from_=FROM, to=TO, label="customer care", early_media=True))
     assert (created.label, created.status, created.queue_time) == ("customer care", "connected", "0")
@@ -139,22 +123,22 @@ async def test_create_a_participant_into_a_new_named_room(sim: SimServer, world:
     assert by_label.call_sid == created.call_sid
 
 
-async def test_errors_surface_as_twilio_rest_exceptions(sim: SimServer, world: World) -> None:
+async def test_errors_surface_as_twilio_rest_exceptions(simulator: SimServer, world: World) -> None:
     sid = live(world)[0]
     with pytest.raises(TwilioRestException) as denied:
-        await in_thread(lambda: sdk(sim, "wrong-token").conferences(sid).fetch())
+        await in_thread(lambda: sdk(simulator, "wrong-token").conferences(sid).fetch())
     assert (denied.value.status, denied.value.code) == (401, 20003)
     with pytest.raises(TwilioRestException) as missing:
-        await in_thread(lambda: sdk(sim).conferences(sid).participants("CA" + "0" * 32).fetch())
+        await in_thread(lambda: sdk(simulator).conferences(sid).participants("CA" + "0" * 32).fetch())
     assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
 # twilio's async client still uses aiohttp's BasicAuth, which aiohttp 3.14 deprecates: not ours to fix.
 @pytest.mark.filterwarnings("ignore:.*deprecated.*:DeprecationWarning")
-async def test_the_sdks_async_client_too(sim: SimServer, world: World) -> None:
+async def test_the_sdks_async_client_too(simulator: SimServer, world: World) -> None:
     http = AsyncTwilioHttpClient()
     client = Client(AC, TOKEN, http_client=http)
-    client.api.base_url = sim.base_url
+    client.api.base_url = simulator.base_url
     try:
         listed = await client.conferences.list_async(status="in-progress", page_size=5)
         assert {c.sid for c in listed} == set(live(world))

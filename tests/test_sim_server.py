@@ -10,7 +10,6 @@ import sys
 from collections.abc import AsyncIterator
 from email.utils import parsedate_to_datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -23,15 +22,15 @@ from confmon.clock import FrozenClock
 from confmon.model import ConferenceStatus
 from confmon.sim.server import SimServer, is_loopback, run_standalone
 from confmon.sim.world import World
+from tests import reference
 
 AC = "AC" + "0123456789abcdef" * 2
 TOKEN = "sim-test-token"
 API_KEY = ("SK" + "fedcba9876543210" * 2, "sim-key-secret")
 FROM, TO = "+15005550006", "+15005550001"
 
-SPEC_NAME = "twilio_api_v2010_conferences.json"
-SPEC = Path(__file__).parent / "data" / SPEC_NAME  # a copy, so a clean clone needs nothing beside it
-SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / SPEC_NAME
+SPEC = reference.OPENAPI
+SHARED_SPEC = reference.SHARED_OPENAPI
 ACCOUNT = f"/2010-04-01/Accounts/{AC}"
 RFC2822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
 

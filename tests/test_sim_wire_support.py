@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,12 +20,13 @@ from confmon.clock import FrozenClock
 from confmon.model import ConferenceStatus
 from confmon.sim.server import SimServer
 from confmon.sim.world import World
+from tests import reference
+from tests.simulated import ACCOUNT as AC
 
-AC = "AC" + "0123456789abcdef" * 2
 TOKEN = "sim-dialect-token"
 FROM, TO = "+15005550006", "+15005550001"
-WIRE = Path(__file__).parent / "data" / "wire"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+WIRE = reference.WIRE_EXAMPLES
+SEEDS = reference.SHARED_SEEDS
 RFC2822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
 
 

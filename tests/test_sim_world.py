@@ -20,11 +20,6 @@ FROM, TO = "+15005550006", "+15005550001"
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 def world(clock: FrozenClock) -> World:
     return World(5, clock, AC, traffic=False)
 

@@ -53,11 +53,6 @@ CAROL = part(BRIDGE, 3, "carol")
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 def store(clock: FrozenClock) -> Store:
     """A store that has seen its first load: Sales with alice and bob, the bridge with carol."""
     s = Store(clock)

@@ -65,11 +65,6 @@ def present(s: Store) -> dict[str, tuple[bool, bool]]:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
 def store(clock: FrozenClock) -> Store:
     """A store that has seen conference-start and alice (1) join."""
     s = Store(clock)

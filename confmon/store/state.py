@@ -57,14 +57,9 @@ RETIRED_FOR = 600.0
 _SPEECH = (EventKind.PARTICIPANT_SPEECH_START, EventKind.PARTICIPANT_SPEECH_STOP)
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
-    participant: Participant
-    joined_at: float  # first seen
-    last_changed: float
-    left_at: float | None = None
-    left_reason: str | None = None
-    speaking: bool = False  # between participant-speech-start and -stop callbacks
+# What the store knows of one caller is what a face sees of them: frozen, so a view shares the
+# store's records instead of copying them, and only what is pending on a caller is laid over them.
+Member = MemberView
 
 
 @dataclass(slots=True)
@@ -220,17 +215,13 @@ class State:
         room = self.rooms.get(key)
         if room is None:
             return None
-        pending = self.pending
-        members = {
-            call_sid: MemberView(
-                m.participant, m.joined_at, m.last_changed, m.left_at, m.left_reason, m.speaking,
-                pending.get((key, call_sid)),
-            )
-            for call_sid, m in room._members.items()
-        }
+        members = dict(room._members)
+        for (room_key, call_sid), action in self.pending.items():  # seldom more than one or two
+            if room_key == key and call_sid is not None and call_sid in members:
+                members[call_sid] = dataclasses.replace(members[call_sid], pending=action)
         return RoomView(
             key, room.conference, room.first_seen, room.last_changed, room.ended_at, room.ended_reason,
-            room.recordings, MappingProxyType(members), pending.get((key, None)),
+            room.recordings, MappingProxyType(members), self.pending.get((key, None)),
         )
 
 

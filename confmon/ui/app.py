@@ -70,6 +70,7 @@ class ConfmonApp(App[None]):
         self.status: FeedStatus = session.status()
         self._subscription: Subscription | None = None
         self._flush_scheduled = False
+        self._flushed_since_paint = False  # the next flush waits for the paint of the last one
         self._bindings_state: tuple[bool | None, ...] = ()
         self._titles: dict[Widget, str] = {}
         self._note = ""  # a failure of this face itself (a flush that raised)
@@ -131,23 +132,32 @@ class ConfmonApp(App[None]):
     # ---- changes -> screen --------------------------------------------------------------------
 
     def _schedule_flush(self) -> None:
-        """At most one flush per painted frame: the next one waits until this one is on screen.
-        Under a stream of callbacks, flushing per batch would keep the message queue busy, and
-        Textual paints only when that queue is empty."""
+        """At most one flush per painted frame. The first news after a paint is taken at once; more
+        news waits until that flush is on screen. Under a stream of callbacks, flushing per batch would
+        keep the message queue busy, and Textual paints only when that queue is empty."""
         if self._flush_scheduled:
             return
         self._flush_scheduled = True
-        self.call_after_refresh(self._flush_changes)
+        if self._flushed_since_paint:
+            self.call_after_refresh(self._flush_changes)
+        else:
+            self.call_later(self._flush_changes)
+
+    def _painted(self) -> None:
+        self._flushed_since_paint = False
 
     def _flush_changes(self) -> None:
-        # Runs from call_after_refresh: an exception here would end the app, so it is shown instead.
+        # Runs from call_later or call_after_refresh: an exception here would end the app, so it is
+        # shown instead.
         self._flush_scheduled = False
         if not self.is_running or self._subscription is None:  # a flush scheduled just before exit
             return
+        self._flushed_since_paint = True
+        self.call_after_refresh(self._painted)
         update = self._subscription.take()
         try:
             self._apply(update)
-        except Exception as error:
+        except Exception as error:  # shown, not swallowed: raising here would end the app
             self._show_failure(f"display failed: {type(error).__name__}: {error}")
 
     def _apply(self, update: Update) -> None:
