@@ -92,7 +92,7 @@ class Poller:
     def reconciling(self) -> bool:
         """Whether callbacks are live (one applied within the reconcile interval), so a sweep only
         repairs what a lost callback missed. A quiet or broken callback channel means polling again."""
-        last = self._store.health.last_event_at
+        last = self._store.health_of(self.account).last_event_at
         window = self.reconcile_interval
         return window is not None and last is not None and self._clock.now() - last < window
 
@@ -116,7 +116,7 @@ class Poller:
     def next_delay(self) -> float:
         """Seconds to wait after the sweep that just ended: the interval, doubled per consecutive
         failure; while callbacks cover every live room, until the next reconcile sweep is due."""
-        failures = self._store.health.failures
+        failures = self._store.health_of(self.account).failures
         if failures:
             backoff: float = min(self._interval * 2 ** min(failures, 16), self._max_backoff)
             return max(backoff, self._retry_after)
@@ -152,19 +152,22 @@ class Poller:
             if isinstance(error, RateLimited) and error.retry_after:
                 self._retry_after = error.retry_after
             if isinstance(error, TimeoutError) and deadline.expired():
-                return self._store.record_error(f"sweep took longer than {self.sweep_deadline:g} s")
-            return self._store.record_error(_describe(error))
+                return self._store.record_error(self.account, f"sweep took longer than {self.sweep_deadline:g} s")
+            return self._store.record_error(self.account, _describe(error))
         except Exception as error:  # a bug in a dialect or the store must not stop the feed
-            return self._store.record_error(_shown(internal_error(error)))
+            return self._store.record_error(self.account, _shown(internal_error(error)))
 
     async def run(self) -> None:
         undelivered = Changes.empty
         while True:
             changes = undelivered | await self.poll_once()
             # Delivered even when nothing changed: the data's age and the sweep's latency moved.
-            undelivered = _deliver(self._on_changes, changes, self._store.record_error, always=True)
+            undelivered = _deliver(self._on_changes, changes, self._failed, always=True)
             self.swept.set()
             await self._wait(self.next_delay)
+
+    def _failed(self, message: str) -> Changes:
+        return self._store.record_error(self.account, message)
 
     async def _wait(self, delay: float) -> None:
         """Until `delay` has passed on the clock, or `refresh_now` cuts it short."""

@@ -47,12 +47,13 @@ class Subscription:
         self._pending: list[Changes] = []
         self._resync = True  # the first update holds every room
         self._ticked = False
-        self._log: list[Note] = []  # the session's own notes, besides the store's
+        self._log: list[Note] = []  # what happened, the store's notes and the session's own, in order
 
     def _push(self, changes: Changes | None, log: Iterable[Note] = (), *, ticked: bool = False) -> None:
         """Something is new: rooms, log lines, the time, or only the feed status."""
         if changes:
             self._pending.append(changes)
+            self._log.extend(changes.log)  # one list, so the store's notes and the session's keep their order
         self._log.extend(log)
         self._ticked |= ticked
         self._wake()
@@ -60,7 +61,7 @@ class Subscription:
     def take(self) -> Update:
         """Everything since the last take, as frozen views of the rooms that changed."""
         changes, self._pending = Changes.join(self._pending), []
-        notes, self._log = (*changes.log, *self._log), []
+        notes, self._log = self._log, []
         log = tuple(narrator.tell(note) for note in notes)
         session = self._session
         resync, self._resync = self._resync, False
@@ -114,11 +115,6 @@ class Session:
         return self.sources.callbacks
 
     @property
-    def listening(self) -> bool:
-        """Whether callbacks are really being received (the receiver could listen)."""
-        return self.backend is not None and self.backend.events is not None
-
-    @property
     def audit_error(self) -> str | None:
         """Why the audit log could not be written, while it cannot."""
         return self.backend.moderator.audit_error if self.backend is not None else None
@@ -160,7 +156,7 @@ class Session:
             opened=backend is not None,
             dialect=self.capabilities.name,
             read_only=self.read_only,
-            health=self.store.health,
+            health=self.store.health_of(self.sources.account),
             mode=self._mode(),
             note=self._note,
         )
@@ -320,7 +316,7 @@ class Session:
     def _publish(self, changes: Changes, *, ticked: bool = False) -> None:
         """Tell every face; an empty Changes still says the feed status moved (a poll that found
         nothing new has still made the data younger)."""
-        if changes.health_changed and self.store.health.last_error is None:
+        if changes.health_changed and self.store.health_of(self.sources.account).last_error is None:
             self._note = ""  # a good poll clears the last failure from the status bar
         for subscription in self._subscriptions:
             subscription._push(changes, ticked=ticked)

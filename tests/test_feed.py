@@ -14,6 +14,7 @@ from confmon.clock import FrozenClock
 from confmon.feed import EventFeed, Poller
 from confmon.model import Conference, ConferenceEvent, ConferenceStatus, EventKind, RoomKey, Snapshot
 from confmon.store import Changes, Store
+from confmon.views import FeedHealth
 from tests.waiting import wait_until
 
 ROOM = Conference("CF" + "1" * 32, "AC" + "0" * 32, "Sales weekly sync", ConferenceStatus.IN_PROGRESS)
@@ -64,6 +65,11 @@ def poller(client: FakeClient, store: Store, clock: FrozenClock, **kw) -> Poller
     return Poller(client, store, clock, account=ROOM.account_sid, **kw)
 
 
+def health(store: Store) -> FeedHealth:
+    """How the test's account fares."""
+    return store.health_of(ROOM.account_sid)
+
+
 def texts(changes: Changes) -> list[str]:
     return [narrator.tell(note).text for note in changes.log]
 
@@ -90,7 +96,7 @@ async def test_poll_once_records_errors_instead_of_raising(
     store: Store, clock: FrozenClock, error: BaseException, message: str
 ) -> None:
     changes = await poller(FakeClient(error), store, clock).poll_once()
-    assert store.health.last_error == message and store.health.failures == 1
+    assert health(store).last_error == message and health(store).failures == 1
     assert texts(changes) == [f"poll failed: {message}"]
 
 
@@ -98,16 +104,16 @@ async def test_errors_keep_the_data(store: Store, clock: FrozenClock) -> None:
     p = poller(FakeClient(OK, Unavailable("down")), store, clock)
     await p.poll_once()
     await p.poll_once()
-    assert list(store.rooms) == [KEY] and store.health.last_error == "unavailable: down"
+    assert list(store.rooms) == [KEY] and health(store).last_error == "unavailable: down"
 
 
 async def test_a_good_poll_clears_the_error(store: Store, clock: FrozenClock) -> None:
     p = poller(FakeClient(Unavailable("down"), Unavailable("down"), OK), store, clock)
     await p.poll_once()
     await p.poll_once()
-    assert store.health.last_error == "unavailable: down" and store.health.failures == 2
+    assert health(store).last_error == "unavailable: down" and health(store).failures == 2
     changes = await p.poll_once()
-    assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
+    assert health(store).last_error is None and health(store).failures == 0 and health(store).error_since is None
     assert changes.health_changed and "poll recovered after 2 failures" in texts(changes)
 
 
@@ -132,7 +138,7 @@ def test_the_sweep_deadline_defaults_to_three_intervals_and_at_least_thirty_seco
 async def test_a_sweep_past_its_deadline_is_a_poll_error(store: Store, clock: FrozenClock) -> None:
     p = poller(HangingClient(), store, clock, sweep_deadline=0.01)
     changes = await p.poll_once()
-    assert store.health.last_error == "sweep took longer than 0.01 s" and store.health.failures == 1
+    assert health(store).last_error == "sweep took longer than 0.01 s" and health(store).failures == 1
     assert texts(changes) == ["poll failed: sweep took longer than 0.01 s"]
     assert p.next_delay == 4.0  # backs off like any failure
 
@@ -145,7 +151,7 @@ async def test_cancellation_propagates(store: Store, clock: FrozenClock) -> None
 async def test_sweep_time_is_measured_when_the_client_does_not_say(store: Store, clock: FrozenClock) -> None:
     client = FakeClient(Snapshot((ROOM,), account=ROOM.account_sid), clock=clock, takes=0.75)
     await poller(client, store, clock).poll_once()
-    assert store.health.last_success_at == clock.now() and store.health.last_latency == 0.75
+    assert health(store).last_success_at == clock.now() and health(store).last_latency == 0.75
 
 
 async def test_priority_is_passed_to_the_client(store: Store, clock: FrozenClock) -> None:
@@ -254,7 +260,7 @@ async def test_run_survives_any_error_and_a_failing_callback(store: Store, clock
         for _ in range(3):  # three sweeps, each after the wait the last one asked for
             await waiting(clock)
             clock.advance(p.next_delay)
-        await wait_until(lambda: store.health.last_success_at is not None and len(seen) >= 2)
+        await wait_until(lambda: health(store).last_success_at is not None and len(seen) >= 2)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -373,4 +379,4 @@ async def test_the_event_feed_survives_a_bad_event_and_a_failing_face(store: Sto
     assert "internal error: ValueError: face broke" in said
     assert "callback not applied: internal error: KeyError: 'odd'" in said
     assert delivered[1].members_added and store.rooms[KEY].members["CA" + "2" * 32].participant.muted
-    assert store.health.failures == 0  # a callback's trouble is not the poll's
+    assert health(store).failures == 0  # a callback's trouble is not the poll's

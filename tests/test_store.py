@@ -24,6 +24,7 @@ from confmon.model import (
 )
 from confmon.store import Changes, Store
 from confmon.store.notes import Problem
+from confmon.views import FeedHealth
 
 ACCOUNT = "AC" + "0" * 32
 
@@ -58,6 +59,11 @@ def store(clock: FrozenClock) -> Store:
     s = Store(clock)
     s.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
     return s
+
+
+def health(store: Store) -> FeedHealth:
+    """How the test's account fares."""
+    return store.health_of(ACCOUNT)
 
 
 def texts(changes: Changes) -> list[str]:
@@ -232,36 +238,36 @@ def test_renamed_room_is_updated(store: Store) -> None:
 def test_errors_keep_data_and_track_age(store: Store, clock: FrozenClock) -> None:
     loaded_at = clock.now()
     clock.advance(2)
-    first = store.record_error("unavailable: connection refused")
+    first = store.record_error(ACCOUNT, "unavailable: connection refused")
     clock.advance(4)
-    second = store.record_error("unavailable: connection refused")
+    second = store.record_error(ACCOUNT, "unavailable: connection refused")
 
     assert texts(first) == ["poll failed: unavailable: connection refused"]
     assert first.health_changed and second.health_changed and not second.log  # counted, not logged twice
-    health = store.health
-    assert health.failures == 2 and health.error_since == loaded_at + 2
-    assert health.last_success_at == loaded_at == clock.now() - 6
+    failing = health(store)
+    assert failing.failures == 2 and failing.error_since == loaded_at + 2
+    assert failing.last_success_at == loaded_at == clock.now() - 6
     assert store.rooms.get(key(SALES)).participant_count == 2
 
     clock.advance(1)
     changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, latency=0.25))
     assert texts(changes) == ["poll recovered after 2 failures"]
     assert changes.health_changed
-    assert store.health.last_error is None and store.health.failures == 0 and store.health.error_since is None
-    assert store.health.last_latency == 0.25 and store.health.last_success_at == clock.now()
+    assert health(store).last_error is None and health(store).failures == 0 and health(store).error_since is None
+    assert health(store).last_latency == 0.25 and health(store).last_success_at == clock.now()
 
 
 def test_no_success_time_before_any_success(clock: FrozenClock) -> None:
     s = Store(clock)
-    s.record_error("auth failed")
-    assert s.health.last_success_at is None
+    s.record_error(ACCOUNT, "auth failed")
+    assert health(s).last_success_at is None
     assert s.rooms == {}
 
 
 def test_snapshot_time_is_taken_from_the_sweep(store: Store, clock: FrozenClock) -> None:
     clock.advance(10)
     store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, taken_at=clock.now() - 1, latency=0.5))
-    assert store.health.last_success_at == clock.now() - 1
+    assert health(store).last_success_at == clock.now() - 1
 
 
 # ---- outcomes -------------------------------------------------------------------------------
@@ -497,3 +503,27 @@ def test_final_complete_snapshot_is_what_the_store_shows(
     assert present(s) == present_of(final)
     live = {key: room.conference for key, room in s.rooms.items() if room.ended_at is None}
     assert live == {RoomKey(ACCOUNT, c.sid): c for c in final.conferences}
+
+
+# ---- several accounts -----------------------------------------------------------------------
+
+
+def test_several_accounts_feed_one_store_without_touching_each_other(clock: FrozenClock) -> None:
+    """Each account's sweep speaks for its own rooms only: a room of another account, even one with
+    the same conference SID, is another room, and one account failing leaves the other's health alone."""
+    other = "AC" + "1" * 32
+    s = Store(clock)
+    s.apply_snapshot(snap({SALES: (ALICE,)}))
+    twin = dataclasses.replace(SALES, account_sid=other, friendly_name="Sales, the other account")
+    s.apply_snapshot(Snapshot((twin, BRIDGE), {twin.sid: (BOB,)}, account=other))
+    assert set(s.rooms) == {key(SALES), RoomKey(other, SALES.sid), RoomKey(other, BRIDGE.sid)}
+    assert s.rooms[RoomKey(other, SALES.sid)].name == "Sales, the other account"
+
+    clock.advance(1)
+    changes = s.apply_snapshot(snap({}))  # the first account's rooms are all gone
+    assert changes.rooms_updated == (key(SALES),)
+    assert s.rooms[key(SALES)].ended_at is not None
+    assert all(s.rooms[RoomKey(other, sid)].ended_at is None for sid in (SALES.sid, BRIDGE.sid))
+
+    s.record_error(other, "unavailable: connection refused")
+    assert s.health_of(other).failures == 1 and health(s).failures == 0

@@ -22,6 +22,7 @@ from confmon.model import (
     Snapshot,
 )
 from confmon.store import RETIRED_FOR, SPEECH_TIMEOUT, Changes, Store
+from confmon.views import FeedHealth
 
 ACCOUNT = "AC" + "0" * 32
 ROOM = "CF" + "1" * 32
@@ -47,6 +48,11 @@ def ev(kind: EventKind, seq: int, n: int | None = None, **fields) -> ConferenceE
 def snapshot(conferences: tuple[Conference, ...], participants=None, **kw) -> Snapshot:
     """What a sweep of ACCOUNT saw."""
     return Snapshot(conferences, participants or {}, account=ACCOUNT, **kw)
+
+
+def health(store: Store) -> FeedHealth:
+    """How the test's account fares."""
+    return store.health_of(ACCOUNT)
 
 
 def texts(changes: Changes) -> list[str]:
@@ -78,17 +84,17 @@ def store(clock: FrozenClock) -> Store:
 
 def test_conference_start_creates_room_and_marks_freshness(clock: FrozenClock) -> None:
     s = Store(clock)
-    assert s.health.last_event_at is None
+    assert health(s).last_event_at is None
     changes = s.apply_event(ev(EventKind.CONFERENCE_START, 1))
     assert changes.rooms_added == (KEY,)
     assert texts(changes) == [f"{NAME} started"]
     assert changes.health_changed
     room = s.rooms[KEY]
     assert room.conference.status is ConferenceStatus.IN_PROGRESS and room.name == NAME
-    assert s.health.last_event_at == clock.now()
+    assert health(s).last_event_at == clock.now()
     clock.advance(3)
     again = s.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1))
-    assert not again.health_changed and s.health.last_event_at == clock.now()
+    assert not again.health_changed and health(s).last_event_at == clock.now()
 
 
 def test_join_adds_member(store: Store, clock: FrozenClock) -> None:
@@ -239,7 +245,7 @@ def test_duplicates_are_ignored(store: Store, clock: FrozenClock) -> None:
     assert store.apply_event(mute) == Changes.empty
     assert store.apply_event(ev(EventKind.PARTICIPANT_JOIN, 2, 1)) == Changes.empty
     assert store.apply_event(ev(EventKind.CONFERENCE_START, 1)) == Changes.empty
-    assert store.health.last_event_at == clock.now() - 5  # ignored callbacks are not freshness
+    assert health(store).last_event_at == clock.now() - 5  # ignored callbacks are not freshness
 
 
 def test_older_update_is_ignored(store: Store) -> None:
@@ -442,10 +448,10 @@ def test_a_room_a_callback_opened_mid_sweep_is_not_ended_by_that_sweep(clock: Fr
 
 
 def test_snapshot_keeps_event_freshness(store: Store, clock: FrozenClock) -> None:
-    at = store.health.last_event_at
+    at = health(store).last_event_at
     clock.advance(2)
     store.apply_snapshot(snapshot((store.rooms[KEY].conference,), {}))
-    assert store.health.last_event_at == at and store.health.last_success_at == clock.now()
+    assert health(store).last_event_at == at and health(store).last_success_at == clock.now()
 
 
 # ---- speech ---------------------------------------------------------------------------------

@@ -55,9 +55,9 @@ class Store:
     def rooms(self) -> Mapping[RoomKey, Room]:
         return MappingProxyType(self._state.rooms)
 
-    @property
-    def health(self) -> FeedHealth:
-        return self._state.health
+    def health_of(self, account: str) -> FeedHealth:
+        """How the account's sources fare: its last good poll, its failures, its last callback."""
+        return self._state.health_of(account)
 
     @property
     def pending(self) -> Mapping[TargetKey, Action]:
@@ -86,9 +86,9 @@ class Store:
     def apply_snapshot(self, snapshot: Snapshot) -> Changes:
         return polls.apply_snapshot(self._state, snapshot)
 
-    def record_error(self, message: str) -> Changes:
-        """The poll failed: on the status bar, counted, and in the log when the reason changes."""
-        return polls.record_error(self._state, message)
+    def record_error(self, account: str, message: str) -> Changes:
+        """The account's poll failed: on the status bar, counted, and in the log when the reason changes."""
+        return polls.record_error(self._state, account, message)
 
     def report_error(self, message: str) -> Changes:
         """A failure that is not the poll's (a callback that could not be applied): logged, and the

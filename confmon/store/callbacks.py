@@ -67,8 +67,8 @@ def apply_event(state: State, event: ConferenceEvent) -> Changes:
         room._numbering.record(event)
         # A sweep that began before this callback read older news and cannot undo it.
         state.settled[(key, event.call_sid if kind.about_participant else None)] = now
-    old = state.health
-    state.health = dataclasses.replace(old, last_event_at=now)  # only news counts, not a repeat
+    old = state.health_of(key.account)
+    state.health[key.account] = dataclasses.replace(old, last_event_at=now)  # only news counts, not a repeat
     out.health_changed = old.last_event_at is None  # first callback: the data source changed
     return out.freeze()
 

@@ -51,10 +51,10 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
         state.loaded.add(account)
         rooms = [room for key, room in state.rooms.items() if key.account == account]
         out.log.append(Loaded(now, len(rooms), sum(room.participant_count for room in rooms)))
-    old = state.health
+    old = state.health_of(account)
     if old.failures:
         out.log.append(PollRecovered(now, old.failures))
-    state.health = FeedHealth(
+    state.health[account] = FeedHealth(
         last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency, last_event_at=old.last_event_at
     )
     # Age and latency move on every poll and faces read them with the status; only a change of
@@ -63,13 +63,13 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
     return out.freeze()
 
 
-def record_error(state: State, message: str) -> Changes:
+def record_error(state: State, account: str, message: str) -> Changes:
     now = state.clock.now()
-    old = state.health
+    old = state.health_of(account)
     out = ChangeSet()
     if message != old.last_error:  # a repeated failure is counted on the status bar, not logged again
         out.log.append(PollFailed(now, message))
-    state.health = dataclasses.replace(
+    state.health[account] = dataclasses.replace(
         old,
         last_error=message,
         error_since=old.error_since if old.error_since is not None else now,

@@ -141,7 +141,7 @@ class State:
         self.ended_retention = ended_retention
         self.rooms: dict[RoomKey, Room] = {}
         self.pending: dict[TargetKey, Action] = {}
-        self.health = FeedHealth()
+        self.health: dict[str, FeedHealth] = {}  # by account: each source fails and recovers on its own
         self.loaded: set[str] = set()  # the accounts whose first sweep was applied
         # Only departed members and ended rooms, so expiry costs what it removes, not the store size.
         self.departed: dict[MemberKey, float] = {}
@@ -153,6 +153,9 @@ class State:
         # ended before any poll or callback showed them. Oldest first, pruned by expiry.
         self.retired: dict[RoomKey, float] = {}
         self.speaking: dict[MemberKey, float] = {}  # who is talking, since when (may hold stale keys)
+
+    def health_of(self, account: str) -> FeedHealth:
+        return self.health.get(account) or FeedHealth()
 
     def new_room(self, key: RoomKey, conference: Conference, now: float) -> Room:
         room = self.rooms[key] = Room(key, conference, first_seen=now, last_changed=now)
