@@ -1,13 +1,14 @@
 """ConfmonApp: the panes and the keys, over a session. No I/O and no state of its own.
 
-Data flows one way: the session tells the app that something changed; at most once per painted
-frame the app takes an update of frozen views and turns it into rows. Keys become intents sent to
+Data flows one way: the session tells the app that something changed; at most once a frame the app
+takes an update of frozen views and turns it into rows. Keys become intents sent to
 the session (moderate, refresh, the rooms on screen).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -34,6 +35,11 @@ _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Ac
 _WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
 # Rooms the session is told the operator looks at: the selected one and those on screen.
 _PRIORITY_ROWS = 60
+# Seconds: the most often an update is taken and drawn. Frames are the terminal's, so they are paced
+# in real time, not on the session's clock (a frozen test clock must not freeze the screen). Pacing
+# by paints instead (one flush per painted frame) painted half again as many frames under a flood
+# of callbacks and accepted about a tenth fewer of them (benchmarks/callbacks.py, 1,000 rooms).
+FRAME = 1 / 30
 
 
 class ConfmonApp(App[None]):
@@ -70,7 +76,7 @@ class ConfmonApp(App[None]):
         self.status: FeedStatus = session.status()
         self._subscription: Subscription | None = None
         self._flush_scheduled = False
-        self._flushed_since_paint = False  # the next flush waits for the paint of the last one
+        self._last_flush = 0.0  # time.monotonic() of the last flush
         self._bindings_state: tuple[bool | None, ...] = ()
         self._titles: dict[Widget, str] = {}
         self._note = ""  # a failure of this face itself (a flush that raised)
@@ -132,28 +138,23 @@ class ConfmonApp(App[None]):
     # ---- changes -> screen --------------------------------------------------------------------
 
     def _schedule_flush(self) -> None:
-        """At most one flush per painted frame. The first news after a paint is taken at once; more
-        news waits until that flush is on screen. Under a stream of callbacks, flushing per batch would
-        keep the message queue busy, and Textual paints only when that queue is empty."""
+        """At most one flush per frame: under a stream of callbacks, flushing per batch would keep
+        the message queue busy, and Textual paints only when that queue is empty."""
         if self._flush_scheduled:
             return
         self._flush_scheduled = True
-        if self._flushed_since_paint:
-            self.call_after_refresh(self._flush_changes)
+        wait = self._last_flush + FRAME - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._flush_changes, name="flush")
         else:
             self.call_later(self._flush_changes)
 
-    def _painted(self) -> None:
-        self._flushed_since_paint = False
-
     def _flush_changes(self) -> None:
-        # Runs from call_later or call_after_refresh: an exception here would end the app, so it is
-        # shown instead.
+        # Runs from a timer or call_later: an exception here would end the app, so it is shown instead.
         self._flush_scheduled = False
+        self._last_flush = time.monotonic()
         if not self.is_running or self._subscription is None:  # a flush scheduled just before exit
             return
-        self._flushed_since_paint = True
-        self.call_after_refresh(self._painted)
         update = self._subscription.take()
         try:
             self._apply(update)
