@@ -68,6 +68,24 @@ OPAQUE_ACCOUNT_IDS = AccountIds(
 TWILIO_ENV = EnvVars("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET")
 TWILIO_API = "https://api.twilio.com"
 
+def _mute_and_kick_only(name: str, *, reports_moderator: bool = False) -> Capabilities:
+    """The older APIs (2008, RestComm): no hold, no end call (a room ends when its last caller is
+    kicked), no announcements, recordings, labels, coaching or callbacks we can check."""
+    return Capabilities(
+        name=name,
+        can_hold=False,
+        can_end=False,
+        end_by_kicking_all=True,
+        can_announce_room=False,
+        can_announce_participant=False,
+        has_recordings=False,
+        has_labels=False,
+        has_coaching=False,
+        reports_moderator=reports_moderator,
+        has_callbacks=False,
+    )
+
+
 _SPECS = (
     DialectSpec(
         name="twilio2010",
@@ -98,18 +116,7 @@ _SPECS = (
     DialectSpec(
         name="twilio2008",
         family="twilio2008",
-        capabilities=Capabilities(
-            name="Twilio 2008-08-01",
-            can_hold=False,
-            can_end=False,
-            end_by_kicking_all=True,
-            can_announce_room=False,
-            can_announce_participant=False,
-            has_recordings=False,
-            has_labels=False,
-            has_coaching=False,
-            has_callbacks=False,
-        ),
+        capabilities=_mute_and_kick_only("Twilio 2008-08-01"),
         account_ids=TWILIO_ACCOUNT_SIDS,
         api_keys=False,  # Twilio issues API keys for 2010 only
         auth="basic",
@@ -122,19 +129,7 @@ _SPECS = (
     DialectSpec(
         name="restcomm",
         family="restcomm",
-        capabilities=Capabilities(
-            name="RestComm 2012-04-24",
-            can_hold=False,
-            can_end=False,
-            end_by_kicking_all=True,
-            can_announce_room=False,
-            can_announce_participant=False,
-            has_recordings=False,
-            has_labels=False,
-            has_coaching=False,
-            reports_moderator=True,
-            has_callbacks=False,
-        ),
+        capabilities=_mute_and_kick_only("RestComm 2012-04-24", reports_moderator=True),
         account_ids=TWILIO_ACCOUNT_SIDS,  # RestComm copies Twilio's AC SIDs
         api_keys=False,
         auth="basic",

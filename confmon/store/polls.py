@@ -168,8 +168,9 @@ def _reconcile_members(
 
 def flag_changes(old: Participant, new: Participant, room: str, now: float) -> list[FlagChanged]:
     """Mute and hold changes someone else made."""
-    return [
-        FlagChanged(now, new.display_name, room, flag, getattr(new, flag))
-        for flag in ("muted", "hold")
-        if getattr(old, flag) != getattr(new, flag)
-    ]
+    changes = []
+    if old.muted != new.muted:
+        changes.append(FlagChanged(now, new.display_name, room, "muted", new.muted))
+    if old.hold != new.hold:
+        changes.append(FlagChanged(now, new.display_name, room, "hold", new.hold))
+    return changes
