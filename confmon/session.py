@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from urllib.parse import urlsplit
 
 from confmon import narrator
 from confmon.backend import Backend, Sources
@@ -144,15 +143,9 @@ class Session:
 
     def status(self) -> FeedStatus:
         backend = self.backend
-        if backend is None:
-            host = ""
-        elif backend.simulator is not None:  # on a random port: naming it keeps screens reproducible
-            host = "embedded simulator"
-        else:
-            host = urlsplit(backend.base_url).netloc
         return FeedStatus(
             account=self.sources.account,
-            host=host,
+            host=backend.host if backend is not None else "",
             opened=backend is not None,
             dialect=self.capabilities.name,
             read_only=self.read_only,

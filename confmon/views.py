@@ -146,8 +146,3 @@ class Update:
     log: tuple[LogEntry, ...] = ()
     resync: bool = False
     ticked: bool = False
-
-    @property
-    def moved(self) -> bool:
-        """Whether any room came, changed or went."""
-        return bool(self.rooms or self.removed or self.resync)
