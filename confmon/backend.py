@@ -141,7 +141,10 @@ async def _listen(backend: Backend, settings: CallbackSettings, token: Secret | 
         backend.callback_error = "callbacks off: no auth token to check their signatures"
         return
     events: asyncio.Queue[ConferenceEvent] = asyncio.Queue(maxsize=EVENT_QUEUE)
-    receiver = CallbackReceiver(settings.public_url, token, events, host=settings.host, port=settings.port, clock=clock)
+    receiver = CallbackReceiver(
+        settings.public_url, token, events, accounts=(backend.account_sid,), host=settings.host, port=settings.port,
+        clock=clock,
+    )
     try:
         backend.callback_address = await receiver.start()
     except OSError as error:

@@ -21,7 +21,7 @@ async def test_every_simulated_change_arrives_signed_parsed_and_in_order():
     clock = FrozenClock()
     world = World(11, clock, ACCOUNT, target_rooms=3, traffic=False)
     queue: asyncio.Queue = asyncio.Queue()
-    receiver = CallbackReceiver(PUBLIC_URL, Secret(TOKEN), queue, clock=clock)
+    receiver = CallbackReceiver(PUBLIC_URL, Secret(TOKEN), queue, accounts=(ACCOUNT,), clock=clock)
     host, port = await receiver.start()
     # Posted over loopback, signed for the public URL a proxy would forward from.
     sender = CallbackSender(world, f"http://{host}:{port}/confmon/events", TOKEN, sign_url=PUBLIC_URL, concurrency=1)

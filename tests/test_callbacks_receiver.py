@@ -20,7 +20,9 @@ from tests.callback_vectors import CONFERENCE_MUTE_FORM, CONFERENCE_MUTE_SENT_AT
 TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://confmon.example.test/confmon/events"
 FORM = CONFERENCE_MUTE_FORM
+WATCHED = (FORM["AccountSid"],)
 
+OTHER_ACCOUNT = {**FORM, "AccountSid": "AC" + "b" * 32}  # signed with our token, but not an account we watch
 STALE = {**FORM, "Timestamp": "Thu, 1 Jun 2017 20:40:00 +0000"}  # 8.5 minutes before the clock below
 FUTURE = {**FORM, "Timestamp": "Thu, 1 Jun 2017 21:00:00 +0000"}
 
@@ -42,7 +44,9 @@ class Running:
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
     queue: asyncio.Queue[ConferenceEvent] = asyncio.Queue()
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, max_body=4096, body_deadline=0.3, clock=sent_time())
+    receiver = CallbackReceiver(
+        PUBLIC, Secret(TOKEN), queue, accounts=WATCHED, max_body=4096, body_deadline=0.3, clock=sent_time()
+    )
     host, port = await receiver.start()
     try:
         yield Running(receiver, queue, host, port)
@@ -85,7 +89,7 @@ async def test_a_signature_for_the_default_port_form_is_accepted(running: Runnin
 
 async def test_a_callback_function_gets_the_event() -> None:
     seen: list[ConferenceEvent] = []
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), seen.append, clock=sent_time())
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), seen.append, accounts=WATCHED, clock=sent_time())
     host, port = await receiver.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -127,14 +131,26 @@ async def test_a_callback_function_gets_the_event() -> None:
         # Rightly signed, but replayed long after it happened, or dated in the future.
         (urlencode(STALE), signed(STALE), 403),
         (urlencode(FUTURE), signed(FUTURE), 403),
+        # Rightly signed and fresh, but for an account confmon does not monitor.
+        (urlencode(OTHER_ACCOUNT), signed(OTHER_ACCOUNT), 403),
     ],
     ids=["unsigned", "empty-sig", "garbage-sig", "wrong-token", "local-url", "tampered", "spoofed-host",
-         "unknown-kind", "missing-field", "bad-utf8", "not-urlencoded", "json", "oversized", "replayed", "future"],
+         "unknown-kind", "missing-field", "bad-utf8", "not-urlencoded", "json", "oversized", "replayed", "future",
+         "other-account"],
 )
 async def test_refusals_change_nothing(
     running: Running, http: aiohttp.ClientSession, body: str | bytes, headers: dict[str, str], status: int
 ) -> None:
     assert await post(http, running.local, body, headers) == status
+    assert running.queue.empty()
+    assert sum(running.receiver.refused.values()) == 1  # counted, with its reason
+
+
+async def test_a_callback_for_another_account_is_refused_with_its_reason(
+    running: Running, http: aiohttp.ClientSession
+) -> None:
+    assert await post(http, running.local, urlencode(OTHER_ACCOUNT), signed(OTHER_ACCOUNT)) == 403
+    assert running.receiver.refused == {"callback for an account confmon does not monitor": 1}
     assert running.queue.empty()
 
 
@@ -177,7 +193,7 @@ async def test_a_trickling_body_is_408(running: Running) -> None:
 
 async def test_a_full_queue_refuses_instead_of_dropping_silently(http: aiohttp.ClientSession) -> None:
     queue: asyncio.Queue[ConferenceEvent] = asyncio.Queue(maxsize=1)
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, clock=sent_time())
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), queue, accounts=WATCHED, clock=sent_time())
     host, port = await receiver.start()
     try:
         url = f"http://{host}:{port}/confmon/events"
@@ -197,7 +213,7 @@ async def test_the_token_never_shows(
 
 
 async def test_stop_closes_the_port() -> None:
-    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), asyncio.Queue(), clock=sent_time())
+    receiver = CallbackReceiver(PUBLIC, Secret(TOKEN), asyncio.Queue(), accounts=WATCHED, clock=sent_time())
     host, port = await receiver.start()
     await receiver.stop()
     await receiver.stop()  # idempotent
@@ -207,4 +223,4 @@ async def test_stop_closes_the_port() -> None:
 
 def test_public_url_must_be_absolute() -> None:
     with pytest.raises(ValueError):
-        CallbackReceiver("/confmon/events", Secret(TOKEN), asyncio.Queue())
+        CallbackReceiver("/confmon/events", Secret(TOKEN), asyncio.Queue(), accounts=WATCHED)

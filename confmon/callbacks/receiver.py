@@ -1,7 +1,8 @@
 """The status-callback receiver: an aiohttp.web app run as tasks inside the app's own loop.
 
-Every refusal (403 unsigned, wrongly signed or stale, 413 too big, 400 not a callback form, 408 too
-slow) happens before the event is handed over, so a refused request changes nothing.
+Every refusal (403 unsigned, wrongly signed, stale or for an account not monitored, 413 too big, 400
+not a callback form, 408 too slow) happens before the event is handed over, so a refused request
+changes nothing.
 
 A signature has no time or nonce in it: a captured request stays valid forever. The signed
 Timestamp is what makes a replay visible, so an event from outside `max_age` of now is refused.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from aiohttp import web
@@ -54,6 +55,7 @@ class CallbackReceiver:
         token: Secret,
         on_event: Sink,
         *,
+        accounts: Collection[str],
         host: str = "127.0.0.1",
         port: int = 0,
         max_body: int = MAX_BODY,
@@ -69,6 +71,9 @@ class CallbackReceiver:
         self._base = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
         self.path = parts.path or "/"
         self._token = token
+        # A token may sign for more than the accounts we watch (a subaccount's callbacks are signed with
+        # the parent's token): an event of any other account is refused, never shown as one of ours.
+        self._accounts = frozenset(accounts)
         self._on_event = on_event
         self._host = host
         self._port = port
@@ -155,6 +160,8 @@ class CallbackReceiver:
             return self._refuse(400, f"signed callback is not a conference event: {error}")
         if abs(self._clock.now() - event.timestamp.timestamp()) > self._max_age:
             return self._refuse(403, "callback timestamp too far from now (a replay?)")
+        if event.account_sid not in self._accounts:
+            return self._refuse(403, "callback for an account confmon does not monitor")
         try:
             if isinstance(self._on_event, asyncio.Queue):
                 self._on_event.put_nowait(event)
