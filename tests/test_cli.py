@@ -151,7 +151,7 @@ async def test_the_simulator_posts_signed_callbacks_to_a_listening_monitor():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/events"
-    receiver = CallbackReceiver(url, Secret(TOKEN), events, port=port)
+    receiver = CallbackReceiver(url, Secret(TOKEN), events, accounts=(ACCOUNT,), port=port)
     await receiver.start()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "confmon", "sim", "--port", "0", "--rooms", "40", "--account-sid", ACCOUNT,
