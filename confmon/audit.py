@@ -20,11 +20,13 @@ import platformdirs
 
 from confmon.clock import Clock, to_datetime
 from confmon.model import Outcome, OutcomeStatus
+from confmon.secret import redact as redact_known
 
 SCHEMA = "confmon.audit/v1"
 
-# Belt and braces: error texts come from servers and libraries, so scrub anything shaped like a
-# credential (a bare 32-hex auth token, an Authorization value, userinfo in a URL) before it lands.
+# Belt and braces: every secret we hold is already redacted by value (`secret.redact`). Error texts
+# come from servers and libraries, so also scrub anything shaped like someone else's credential (a
+# bare 32-hex auth token, an Authorization value, userinfo in a URL) before it lands.
 _SECRET_SHAPES = re.compile(
     r"(?<![0-9A-Za-z])[0-9a-fA-F]{32}(?![0-9A-Za-z])"
     r"|(?i:\b(?:basic|bearer)\s+)[A-Za-z0-9+/=._~-]{8,}"
@@ -37,7 +39,7 @@ def default_audit_path() -> Path:
 
 
 def redact(text: str) -> str:
-    return _SECRET_SHAPES.sub("[redacted]", text)
+    return _SECRET_SHAPES.sub("[redacted]", redact_known(text))
 
 
 def _os_user() -> str:

@@ -2,12 +2,16 @@
 
 Rich and Textual pass ESC, C1 controls, NUL and bidi overrides straight to the terminal, and parse
 `str` as markup. Every string that came from a server or a callback goes through `display_text`
-once, where the dialect builds the model; faces then show it only as `Text`/`Content`.
+once, where the dialect builds the model; faces then show it only as `Text`/`Content`. It is also
+where every secret this process holds is redacted (`secret.redact`), so an error body that echoes
+a token is harmless by the time anything can show, log, audit or print it.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from confmon.secret import redact
 
 MAX_DISPLAY_LENGTH = 128
 
@@ -32,7 +36,7 @@ def display_text(value: object, max_length: int = MAX_DISPLAY_LENGTH) -> str:
     """Return `value` as a single line with every control and format character made visible."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else str(value)
+    text = redact(value if isinstance(value, str) else str(value))
     if text.isprintable() and len(text) <= max_length:
         return text  # the common case, with no copy
     cleaned = "".join(ch if ch.isprintable() else _replacement(ch) for ch in text)

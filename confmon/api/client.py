@@ -34,7 +34,7 @@ from confmon.api.dialects import ConferenceFilters, Dialect, Page, ParticipantFi
 from confmon.api.errors import BadResponse, NotFound, NotSupported, RateLimited, Unavailable, error_for_status
 from confmon.clock import Clock, SystemClock
 from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, Recording, Snapshot
-from confmon.secret import Secret
+from confmon.secret import Secret, hide_basic_credentials
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +197,12 @@ class ConferenceClient:
                     keepalive_expiry=4.0,  # below the usual 5 s server idle timeout: no stale-socket race
                 )
             )
-        auth: httpx.Auth = (
-            _BearerAuth(password) if dialect.AUTH == "bearer" else httpx.BasicAuth(username, password.reveal())
-        )
+        auth: httpx.Auth
+        if dialect.AUTH == "bearer":
+            auth = _BearerAuth(password)
+        else:
+            hide_basic_credentials(username, password)
+            auth = httpx.BasicAuth(username, password.reveal())
         self._http = httpx.AsyncClient(
             base_url=url,
             auth=auth,

@@ -1,0 +1,113 @@
+"""Every secret confmon holds is redacted from every text that leaves the process, in one place
+(`secret.redact`, which `sanitize.display_text` applies): a server that echoes our token or our
+Authorization header in an error body puts neither on the screen, in the audit file, nor on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import sys
+
+import pytest
+
+from confmon.audit import AuditLog
+from confmon.backend import open_backend
+from confmon.clock import FrozenClock
+from confmon.config import Connection, Credentials
+from confmon.launch import make_app
+from confmon.sanitize import display_text
+from confmon.secret import REDACTED, Secret, hide_basic_credentials, redact
+from confmon.sim.server import SimServer
+from tests.simulated import ACCOUNT, TOKEN
+from tests.ui_harness import SIZE, wait_loaded
+from tests.waiting import wait_until
+
+
+def basic(token: str) -> str:
+    return base64.b64encode(f"{ACCOUNT}:{token}".encode()).decode()
+
+
+def echo(token: str) -> str:
+    """What a careless server says back: the token as sent, shouted, URL-encoded, and our header."""
+    return f"bad token {token} / {token.upper()} / {token.replace('-', '%2D')} / Authorization: Basic {basic(token)}"
+
+
+def leaked(text: str, token: str) -> bool:
+    return any(form in text for form in (token, token.upper(), basic(token)))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0123456789abcdef0123456789abcdef", "SKsecret+with/odd=shape", "KEY0190A1_zz.yy~"],
+    ids=["hex-token", "api-secret", "bearer-key"],
+)
+def test_a_secret_of_any_shape_is_redacted_in_every_form_it_travels_in(value: str) -> None:
+    Secret(value)
+    from urllib.parse import quote
+
+    for form in (value, value.upper(), value.lower(), quote(value, safe="")):
+        assert redact(f"x {form} y") == f"x {REDACTED} y"
+        assert value not in display_text(f"error: {form}")
+
+
+def test_the_basic_credentials_a_server_echoes_are_redacted() -> None:
+    secret = Secret("an-api-secret-42")
+    hide_basic_credentials("SKkey", secret)
+    header = base64.b64encode(b"SKkey:an-api-secret-42").decode()
+    assert display_text(f"Authorization: Basic {header}") == f"Authorization: Basic {REDACTED}"
+
+
+def test_redaction_comes_before_truncation() -> None:
+    Secret("fedcba9876543210fedcba9876543210")
+    shown = display_text("x" * 120 + "fedcba9876543210fedcba9876543210", max_length=128)
+    assert "fedcba9" not in shown  # a cut token would leave its head on screen
+
+
+def test_a_short_secret_is_only_hidden_as_a_word() -> None:
+    Secret("pw1")
+    words = "the pw1 was wrong, pw12 and apw1 are other words"
+    assert redact(words) == f"the {REDACTED} was wrong, pw12 and apw1 are other words"
+
+
+async def test_an_echoed_token_reaches_neither_screen_nor_log_nor_audit(tmp_path) -> None:
+    token = "echo-" + "5a" * 14
+    clock = FrozenClock()
+    from confmon.sim.world import World
+
+    server = SimServer(World(1, clock, ACCOUNT, target_rooms=3, traffic=False), auth_token=token)
+    url = await server.start(port=0)
+    audit_path = tmp_path / "audit.jsonl"
+    try:
+        connection = Connection(url, Credentials(ACCOUNT, ACCOUNT, Secret(token)))
+        sources = open_backend(connection, audit=AuditLog(audit_path, clock=clock), read_only=False, clock=clock)
+        app = make_app(sources, clock=clock, interval=0.25)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot)
+            server.faults.fail_next(status=400, message=echo(token))  # the mute's POST gets it
+            await pilot.press("tab", "m")
+            await wait_until(lambda: audit_path.exists(), pilot)
+            server.faults.fail_next(status=401, message=echo(token))  # and the next poll
+            await pilot.press("r")
+            await wait_until(lambda: "auth failed" in str(app.query_one("#status").render()), pilot)
+            screen = str(app.query_one("#status").render()) + "\n".join(line.text for line in app.event_log.lines)
+            assert "bad token" in screen and REDACTED in screen  # the message is shown, the token is not
+            assert not leaked(screen, token)
+        audit = audit_path.read_text()
+        assert "bad token" in audit and not leaked(audit, token)
+    finally:
+        await server.stop()
+
+
+@pytest.mark.parametrize("command", [["ls"], []], ids=["ls", "monitor"])
+async def test_an_echoed_token_never_reaches_stderr(simulator: SimServer, tmp_path, command: list[str]) -> None:
+    simulator.faults.fail_next(status=401, message=echo(TOKEN))
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(tmp_path)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "confmon", "--base-url", simulator.base_url, "--audit-log", str(tmp_path / "a"), *command,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    stderr = err.decode()
+    assert process.returncode == 3, stderr  # EXIT_AUTH
+    assert "bad token" in stderr and not leaked(stderr, TOKEN)
