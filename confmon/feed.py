@@ -149,11 +149,16 @@ class Poller:
                 self._last_full = started
             return changes
         except (ApiError, OSError, TimeoutError) as error:
-            if isinstance(error, RateLimited) and error.retry_after:
-                self._retry_after = error.retry_after
             if isinstance(error, TimeoutError) and deadline.expired():
                 return self._store.record_error(self.account, f"sweep took longer than {self.sweep_deadline:g} s")
-            return self._store.record_error(self.account, _describe(error))
+            message = _describe(error)
+            if isinstance(error, RateLimited) and error.retry_after:
+                # Honoured up to the longest backoff: one 429 asking for an hour must not stop all
+                # polling for an hour. The server's own figure stays in the message.
+                self._retry_after = min(error.retry_after, self._max_backoff)
+                if error.retry_after > self._max_backoff:
+                    message = _shown(f"{message}; polling again in {self._max_backoff:g} s (r: now)")
+            return self._store.record_error(self.account, message)
         except Exception as error:  # a bug in a dialect or the store must not stop the feed
             return self._store.record_error(self.account, _shown(internal_error(error)))
 

@@ -174,10 +174,13 @@ async def test_backoff_doubles_up_to_the_cap_and_resets_on_success(store: Store,
     assert delays == [4.0, 8.0, 16.0, 30.0, 30.0, 2.0]
 
 
-async def test_backoff_honours_retry_after(store: Store, clock: FrozenClock) -> None:
-    p = poller(FakeClient(RateLimited("busy", retry_after=45)), store, clock, interval=2.0)
+async def test_backoff_honours_retry_after_up_to_the_longest_backoff(store: Store, clock: FrozenClock) -> None:
+    p = poller(FakeClient(RateLimited("busy", retry_after=25), RateLimited("busy", retry_after=3600)), store, clock)
     await p.poll_once()
-    assert p.next_delay == 45
+    assert p.next_delay == 25
+    await p.poll_once()
+    assert p.next_delay == 30  # the cap, not an hour
+    assert health(store).last_error == "rate limited (429): busy (retry after 3600 s); polling again in 30 s (r: now)"
 
 
 async def test_run_delivers_changes_and_refresh_now_wakes_it(store: Store, clock: FrozenClock) -> None:

@@ -114,6 +114,10 @@ def _network_reason(error: Exception, where: str) -> str:
     return f"network error talking to {where} ({type(error).__name__})"
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
 async def _all(*coros: Coroutine[Any, Any, T]) -> list[T]:
     """Run concurrently. On the first failure, cancel the rest and raise that error itself, not a group."""
     try:
@@ -136,6 +140,10 @@ class _BearerAuth(httpx.Auth):
 
 
 MAX_PAGES = 1000  # a listing longer than this is a server paging in circles, not an account
+# A page of 1,000 rooms is about 1 MB; a body past this is a server gone wrong, refused as it streams
+# in so that memory stays flat. An error body is only read as far as its message could be.
+MAX_BODY = 16 * 1024 * 1024
+MAX_ERROR_BODY = 64 * 1024
 MAX_RECORDING_ROOMS = 32  # rooms whose recordings one sweep fetches, at most
 
 
@@ -151,6 +159,7 @@ class ConferenceClient:
         timeout: float = 10.0,
         deadline: float = 20.0,
         max_concurrency: int = 10,
+        max_body: int = MAX_BODY,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
     ) -> None:
@@ -167,8 +176,8 @@ class ConferenceClient:
             raise ValueError("base_url must be an http:// or https:// URL")
         if url.userinfo:  # and do not echo it: it would carry a password
             raise ValueError("base_url must not carry credentials; give username and password")
-        if deadline <= 0 or timeout <= 0 or max_concurrency < 1:
-            raise ValueError("timeout and deadline must be positive, max_concurrency at least 1")
+        if deadline <= 0 or timeout <= 0 or max_concurrency < 1 or max_body < 1:
+            raise ValueError("timeout, deadline and max_body must be positive, max_concurrency at least 1")
         dialect.check_account(account_sid)  # the sid is checked now, not mid-sweep
 
         self.capabilities: Capabilities = dialect.CAPABILITIES
@@ -184,6 +193,7 @@ class ConferenceClient:
             wait_jitter=BACKOFF_JITTER,
         )
         self._max_concurrency = max_concurrency
+        self._max_body = max_body
         self._clock = clock or SystemClock()
         self._where = f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
         self._prefix = url.path.rstrip("/")
@@ -448,26 +458,52 @@ class ConferenceClient:
             raise Unavailable(f"deadline exceeded ({self._deadline:g} s) talking to {self._where}") from None
 
     async def _send(self, request: Request) -> bytes:
+        outgoing = self._http.build_request(
+            request.method,
+            # Absolute paths merge under base_url's path, so a gateway's prefix stays in front of the
+            # dialect's. Never `//…`: page links that would leave the host are refused when parsed.
+            request.path,
+            params=dict(request.params) if request.params is not None else None,
+            data=dict(request.form) if request.form is not None else None,
+        )
         try:
-            response = await self._http.request(
-                request.method,
-                # Absolute paths merge under base_url's path, so a gateway's prefix stays in front of the
-                # dialect's. Never `//…`: page links that would leave the host are refused when parsed.
-                request.path,
-                params=dict(request.params) if request.params is not None else None,
-                data=dict(request.form) if request.form is not None else None,
-            )
+            response = await self._http.send(outgoing, stream=True)
+            try:
+                ok = response.status_code in request.expect
+                body = await self._read(response, self._max_body if ok else MAX_ERROR_BODY, whole=ok)
+            finally:
+                await response.aclose()
         except httpx.DecodingError:
             raise BadResponse("body could not be decoded") from None
         except (httpx.TransportError, aiohttp.ClientError) as error:
             # aiohttp errors the transport does not map (a malformed status line) arrive raw.
             raise Unavailable(_network_reason(error, self._where), request_sent=not _never_sent(error)) from error
-        if response.status_code in request.expect:
-            return response.content
-        wire = self.dialect.parse_error(response.content)
+        if ok:
+            return body
+        wire = self.dialect.parse_error(body)
         message = wire.message or response.reason_phrase
         if response.status_code in request.gone:
             raise NotFound(message, status=response.status_code, code=wire.code)
         raise error_for_status(
             response.status_code, code=wire.code, message=message, retry_after=_retry_after(response.headers)
         )
+
+    @staticmethod
+    async def _read(response: httpx.Response, limit: int, *, whole: bool) -> bytes:
+        """The body, up to `limit` bytes. Past it: BadResponse if the body is wanted `whole`, else its
+        head (an error body's message is at its start). Refused before a byte is read if it says so."""
+        too_big = BadResponse(f"response body over the {_size(limit)} limit")
+        declared = response.headers.get("content-length", "")
+        if whole and declared.isdigit() and int(declared) > limit:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                if whole:
+                    raise too_big
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
