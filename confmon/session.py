@@ -197,6 +197,10 @@ class Session:
         backend = self.backend
         if backend is None:
             return Outcome(action, target, OutcomeStatus.FAILED, error="not connected yet")
+        busy = self._busy(target)
+        if busy is not None:  # one action at a time per target: a second would race the first
+            self._log(f"{action} {target.name or target.conference_sid} not sent: {busy}")
+            return Outcome(action, target, OutcomeStatus.FAILED, error=f"not sent: {busy}")
         moderator = backend.moderator
         self._publish(self.store.apply_outcome(moderator.pending(action, target)))
         outcome = await moderator.perform(action, target)
@@ -205,6 +209,15 @@ class Session:
             self._set_note(f"audit log not written: {moderator.audit_error}")
         self.refresh_now()
         return outcome
+
+    def _busy(self, target: Target) -> str | None:
+        """Why `target` takes no action now (one is in flight on it, or on its whole room), or None."""
+        in_flight = self.store.pending_for(target.room, target.call_sid)
+        if in_flight is not None:
+            return f"its {in_flight} is still in flight"
+        if target.call_sid is not None and self.store.pending_for(target.room) is Action.END:
+            return "the room is being ended"
+        return None
 
     async def ended_rooms(self) -> list[RoomView]:
         """Rooms that ended, as the API lists them (the live store keeps an ended room a minute only)."""

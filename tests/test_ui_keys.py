@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from confmon.model import ConferenceStatus
+from confmon.model import Action, ConferenceStatus
 from confmon.ui.screens import ConfirmScreen, HelpScreen, RoomDetailScreen
 from tests.ui_harness import SIZE, clock_of, make_app, room, simulator, wait_loaded, world_of
 from tests.waiting import wait_until
@@ -314,3 +314,22 @@ async def test_announce_to_a_participant_and_to_a_room(tmp_path):
         (conf, call, "https://example.com/hello.mp3"),
         (conf, None, "https://example.com/all.mp3"),
     ]
+
+
+async def test_a_key_on_a_caller_with_an_action_in_flight_sends_nothing_and_says_so(tmp_path):
+    audit = tmp_path / "audit.jsonl"
+    app = make_app(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        conf, call = await select_participant(pilot, muted=False)
+        simulator(app).faults.delay_next(1, 1.0)  # the mute's POST takes a second
+        await pilot.press("m")
+        await wait_until(lambda: room(app, conf).members[call].pending is Action.MUTE, pilot)
+        await pilot.press("m", "u")  # while "muting…": neither may be sent
+        await wait_until(lambda: audit.exists(), pilot)
+        await wait_until(lambda: room(app, conf).members[call].pending is None, pilot)
+        assert sim_participant(app, conf, call).muted  # the unmute did not race the mute
+        assert app.session.moderations == 3
+        assert [json.loads(line)["action"] for line in audit.read_text().splitlines()] == ["mute"]
+        log = "\n".join(line.text for line in app.event_log.lines)
+        assert "unmute" in log and "not sent: its mute is still in flight" in log
