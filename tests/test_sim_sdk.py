@@ -133,6 +133,72 @@ async def test_errors_surface_as_twilio_rest_exceptions(simulator: SimServer, wo
     assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
+def recording_room(world: World) -> tuple[str, str]:
+    """(conference SID, recording SID): a room dialled now with ConferenceRecord, so it records from now."""
+    caller = world.create_participant("Recorded by the SDK's test", from_=FROM, to=TO, record=True)
+    return caller.conference_sid, world.recordings(caller.conference_sid)[0].sid
+
+
+async def test_pause_resume_stop_fetch_and_delete_a_conference_recording(
+    simulator: SimServer, world: World, clock: FrozenClock
+) -> None:
+    client = sdk(simulator)
+    sid, rec = recording_room(world)
+    handle = client.conferences(sid).recordings(rec)
+    for status in ("paused", "in-progress", "paused", "in-progress", "stopped"):
+        clock.advance(20)
+        answered = await in_thread(lambda status=status: handle.update(status=status))
+        assert (answered.sid, answered.status, answered.duration) == (rec, status, None)
+        (truth,) = world.recordings(sid)
+        assert truth.status == status and answered.date_updated == truth.date_updated
+        fetched = await in_thread(handle.fetch)
+        assert (fetched.sid, fetched.status, fetched.date_updated) == (rec, status, truth.date_updated)
+    clock.advance(20)
+    await in_thread(lambda: client.conferences(sid).update(status="completed"))
+    done = await in_thread(handle.fetch)
+    assert (done.status, done.duration) == ("completed", "100") and world.recording(sid, rec).duration == 100
+    assert await in_thread(handle.delete) is True
+    assert world.recordings(sid) == []
+    assert await in_thread(lambda: client.conferences(sid).recordings.list()) == []
+    for gone in (handle.fetch, lambda: handle.update(status="paused"), handle.delete):
+        with pytest.raises(TwilioRestException) as missing:
+            await in_thread(gone)
+        assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+async def test_the_sdk_pauses_the_current_recording_and_skips_the_pause(
+    simulator: SimServer, world: World, clock: FrozenClock
+) -> None:
+    client = sdk(simulator)
+    sid, rec = recording_room(world)
+    current = client.conferences(sid).recordings("Twilio.CURRENT")
+    clock.advance(10)
+    paused = await in_thread(lambda: current.update(status="paused", pause_behavior="skip"))
+    assert (paused.sid, paused.status) == (rec, "paused") and world.recording(sid, rec).status == "paused"
+    clock.advance(30)
+    resumed = await in_thread(lambda: current.update(status="in-progress"))
+    assert resumed.status == "in-progress" and world.recording(sid, rec).status == "in-progress"
+    clock.advance(5)
+    await in_thread(lambda: client.conferences(sid).update(status="completed"))
+    assert world.recording(sid, rec).duration == 15  # the skipped pause is not in the file
+
+
+async def test_recording_errors_surface_as_twilio_rest_exceptions(simulator: SimServer, world: World) -> None:
+    client = sdk(simulator)
+    sid, rec = recording_room(world)
+    handle = client.conferences(sid).recordings(rec)
+    with pytest.raises(TwilioRestException) as bad:
+        await in_thread(lambda: handle.update(status="completed"))
+    assert (bad.value.status, bad.value.code) == (400, 20001) and world.recording(sid, rec).status == "in-progress"
+    await in_thread(lambda: handle.update(status="stopped"))
+    with pytest.raises(TwilioRestException) as late:
+        await in_thread(lambda: handle.update(status="in-progress"))
+    assert (late.value.status, late.value.code) == (400, 21220) and world.recording(sid, rec).status == "stopped"
+    with pytest.raises(TwilioRestException) as unknown:
+        await in_thread(lambda: client.conferences(sid).recordings("RE" + "0" * 32).update(status="paused"))
+    assert (unknown.value.status, unknown.value.code) == (404, 20404)
+
+
 # twilio's async client still uses aiohttp's BasicAuth, which aiohttp 3.14 deprecates: not ours to fix.
 @pytest.mark.filterwarnings("ignore:.*deprecated.*:DeprecationWarning")
 async def test_the_sdks_async_client_too(simulator: SimServer, world: World) -> None:

@@ -7,6 +7,7 @@ conference, for whoever listens (status callbacks, later).
 
 A room that records (`Room.records`) starts its recording when it starts and completes it when it
 ends; the recording stays with the room, so a completed room keeps it until the room is pruned.
+While the room lives the API may pause, resume or stop its recording; any time, it may delete it.
 
 Who is speaking (`Caller.speaking`) is traffic's doing, but its rules are kept here: a muted or held
 caller is not heard, so never starts speaking, and muting, holding, leaving or the room ending stops
@@ -30,6 +31,7 @@ MAX_NAME_LENGTH = 128  # friendly names and labels alike
 # How long a completed room stays readable (listed, fetchable) after it ended, in world time.
 # Without a limit a busy world only grows: 1,000 rooms leave ~4,000 completed ones an hour.
 COMPLETED_RETENTION = 3600.0
+CURRENT_RECORDING = "Twilio.CURRENT"  # in place of a recording SID: the one the room is taking now
 
 
 class WorldError(Exception):
@@ -106,14 +108,33 @@ class Caller:
     speaking: bool = False  # between participant-speech-start and -stop; never while muted or held
 
 
+# What Twilio's update of a recording may ask for, and what a pause puts in the file meanwhile.
+RECORDING_CHANGES = ("in-progress", "paused", "stopped")
+PAUSE_BEHAVIORS = ("skip", "silence")
+
+
 @dataclass(slots=True)
 class Tape:
-    """A room's recording. Its SID shares its hex digits with `call_sid`, the call that started it."""
+    """A room's recording. Its SID shares its hex digits with `call_sid`, the call that started it.
+
+    Its status is read from these times and from its room (see `Rooms.recording_status`): it is
+    in-progress or paused until stopped or its room ends, stopped until the room ends, then completed.
+    """
 
     sid: str
     call_sid: str
     started: float
-    ended: float | None = None
+    updated: float
+    ended: float | None = None  # when it stopped taking audio: stopped through the API, or its room ended
+    paused: float | None = None  # when the pause now under way began
+    skipping: bool = False  # that pause is cut from the file (PauseBehavior=skip), not kept as silence
+    skipped: float = 0.0  # seconds of earlier pauses cut from the file: not in its duration
+    deleted: bool = False  # kept, so a room that started recording never starts again
+
+    @property
+    def recording(self) -> bool:
+        """Still taking audio (or silence): neither stopped nor ended, paused or not."""
+        return self.ended is None
 
 
 @dataclass(slots=True)
@@ -193,23 +214,48 @@ class Rooms:
         )
 
     def recording_view(self, room: Room) -> list[Recording]:
-        """The room's recordings: in-progress while it is live, completed once it has ended."""
+        """The room's recordings: in-progress, paused or stopped while it is live, completed once it has ended."""
         tape = room.tape
-        if tape is None:
+        if tape is None or tape.deleted:
             return []
-        done = tape.ended is not None
+        status = self.recording_status(room, tape)
+        duration = None  # the file's length is known once it is complete; skipped pauses are not in it
+        if status == "completed" and tape.ended is not None:
+            duration = math.floor(tape.ended - tape.started - tape.skipped)
         return [
             Recording(
                 sid=tape.sid,
                 conference_sid=room.sid,
-                status="completed" if done else "in-progress",
-                duration=math.floor(tape.ended - tape.started) if tape.ended is not None else None,
+                status=status,
+                duration=duration,
                 channels=1,
                 date_created=to_datetime(tape.started),
-                date_updated=to_datetime(tape.ended if tape.ended is not None else tape.started),
+                date_updated=to_datetime(tape.updated),
                 start_time=to_datetime(tape.started),
             )
         ]
+
+    @staticmethod
+    def recording_status(room: Room, tape: Tape) -> str:
+        if not room.live:
+            return "completed"
+        if not tape.recording:
+            return "stopped"  # the file completes when the room ends, as a room's recording always has
+        return "paused" if tape.paused is not None else "in-progress"
+
+    def tape(self, room: Room, sid: str) -> Tape:
+        """The room's recording by SID; one deleted, or of another room, is not found."""
+        tape = room.tape
+        if tape is None or tape.deleted or tape.sid != sid:
+            raise NotFound(sid)
+        return tape
+
+    def current_tape(self, room: Room) -> Tape:
+        """Twilio.CURRENT: the recording the room is taking now (paused or not); none once stopped."""
+        tape = room.tape
+        if tape is None or tape.deleted or not tape.recording:
+            raise NotFound(CURRENT_RECORDING)
+        return tape
 
     def find_call(self, call_sid: str) -> tuple[Room, Caller, bool] | None:
         """(room, caller, still present) for a call in any room kept, present or departed; else None."""
@@ -349,8 +395,8 @@ class Rooms:
             room.departed[caller.call_sid] = caller
             caller.updated = at
             self._emit("participant-leave", room, caller, at, present=False, reason_left=left)
-        if room.tape is not None and room.tape.ended is None:
-            room.tape.ended = at
+        if room.tape is not None:
+            self._finish(room.tape, at)
         room.status = ConferenceStatus.COMPLETED
         room.reason_conference_ended = reason
         room.call_sid_ending_conference = call_sid
@@ -375,7 +421,35 @@ class Rooms:
     def record(self, room: Room, call_sid: str, at: float) -> None:
         """Start the room's recording (once), credited to the call that started the room."""
         if room.tape is None:
-            room.tape = Tape(sid="RE" + call_sid[2:], call_sid=call_sid, started=at)
+            room.tape = Tape(sid="RE" + call_sid[2:], call_sid=call_sid, started=at, updated=at)
+
+    def change_recording(self, room: Room, tape: Tape, status: str, at: float, *, pause_behavior: str | None) -> None:
+        """Twilio's update of a recording: pause, resume (in-progress) or stop it while its room records.
+
+        Asking for the status it already has changes nothing. A stopped or completed recording
+        cannot change again (Twilio's 21220); neither can a bad Status or PauseBehavior be asked for.
+        """
+        if status not in RECORDING_CHANGES:
+            raise Invalid(f"Status must be one of {', '.join(RECORDING_CHANGES)}, not {status!r}")
+        if pause_behavior is not None and pause_behavior not in PAUSE_BEHAVIORS:
+            raise Invalid(f"PauseBehavior must be one of {', '.join(PAUSE_BEHAVIORS)}, not {pause_behavior!r}")
+        current = self.recording_status(room, tape)
+        if current in ("stopped", "completed"):
+            raise Invalid(f"Recording {tape.sid} is {current}: it cannot be changed any more", code=21220)
+        if status == current:
+            return
+        if status == "paused":
+            tape.paused, tape.skipping = at, pause_behavior == "skip"
+        elif status == "in-progress":
+            self._end_pause(tape, at)
+        else:
+            self._finish(tape, at)
+        tape.updated = at
+
+    def delete_recording(self, tape: Tape, at: float) -> None:
+        """Delete a recording; one still recording stops first, and the room never records again."""
+        self._finish(tape, at)
+        tape.deleted = True
 
     def announce(self, room: Room, caller: Caller | None, url: str, method: str, at: float) -> Announcement:
         """Play a URL to the room or to one caller; nothing plays, so it ends at once (announcement-end)."""
@@ -392,6 +466,19 @@ class Rooms:
             del self._by_sid[sid]
 
     # -- internals
+
+    def _finish(self, tape: Tape, at: float) -> None:
+        """The recording stops taking audio (stopped, or its room ended); once the room ends it is complete."""
+        self._end_pause(tape, at)
+        if tape.ended is None:
+            tape.ended = at
+        tape.updated = at  # stopping, and completing when the room ends, are both changes of status
+
+    @staticmethod
+    def _end_pause(tape: Tape, at: float) -> None:
+        if tape.paused is not None and tape.skipping:
+            tape.skipped += at - tape.paused
+        tape.paused, tape.skipping = None, False
 
     def _check_newcomer(self, room: Room | None, caller: Caller) -> None:
         if caller.label is not None:

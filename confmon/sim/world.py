@@ -16,10 +16,30 @@ from typing import Literal
 from confmon.clock import Clock
 from confmon.model import Conference, Participant, Recording
 from confmon.sim import names
-from confmon.sim.rooms import Announcement, Caller, EndReason, Invalid, NotFound, Rooms, WorldError, WorldEvent
+from confmon.sim.rooms import (
+    CURRENT_RECORDING,
+    Announcement,
+    Caller,
+    EndReason,
+    Invalid,
+    NotFound,
+    Rooms,
+    WorldError,
+    WorldEvent,
+)
 from confmon.sim.traffic import Traffic
 
-__all__ = ["Announcement", "AnnouncementLog", "CallLeg", "Invalid", "NotFound", "World", "WorldError", "WorldEvent"]
+__all__ = [
+    "CURRENT_RECORDING",
+    "Announcement",
+    "AnnouncementLog",
+    "CallLeg",
+    "Invalid",
+    "NotFound",
+    "World",
+    "WorldError",
+    "WorldEvent",
+]
 
 ANNOUNCEMENT_LOG = 1000  # the most recent announcements kept for inspection
 
@@ -236,6 +256,28 @@ class World:
         room = self._rooms.get(conference_sid)
         caller = self._rooms.caller(room, call_sid_or_label) if call_sid_or_label is not None else None
         self._announcements.append(self._rooms.announce(room, caller, url, method, at))
+
+    def update_recording(
+        self, conference_sid: str, recording_sid: str, status: str, pause_behavior: str | None = None
+    ) -> Recording:
+        """Pause, resume (`in-progress`) or stop a room's recording, named by SID or by CURRENT_RECORDING.
+
+        `pause_behavior` (skip or silence, the default) says whether a pause is cut from the file.
+        """
+        at = self._sync()
+        room = self._rooms.get(conference_sid)
+        if recording_sid == CURRENT_RECORDING:
+            tape = self._rooms.current_tape(room)
+        else:
+            tape = self._rooms.tape(room, recording_sid)
+        self._rooms.change_recording(room, tape, status, at, pause_behavior=pause_behavior)
+        return self.recording(conference_sid, tape.sid)
+
+    def delete_recording(self, conference_sid: str, recording_sid: str) -> None:
+        """Delete a room's recording: it is no longer listed or found, and the room records no more."""
+        at = self._sync()
+        room = self._rooms.get(conference_sid)
+        self._rooms.delete_recording(self._rooms.tape(room, recording_sid), at)
 
     def end_conference(self, sid: str) -> Conference:
         """End a live room for everyone; ending a completed one changes nothing."""

@@ -61,7 +61,10 @@ class Twilio2010(Dialect):
                 {"GET": self.fetch_participant, "POST": self.update_participant, "DELETE": self.delete_participant},
             ),
             ("Conferences/{sid}/Recordings", {"GET": self.list_recordings}),
-            ("Conferences/{sid}/Recordings/{rec}", {"GET": self.fetch_recording}),
+            (
+                "Conferences/{sid}/Recordings/{rec}",
+                {"GET": self.fetch_recording, "POST": self.update_recording, "DELETE": self.delete_recording},
+            ),
         ]
 
     # -- format, errors, authentication
@@ -189,6 +192,18 @@ class Twilio2010(Dialect):
     async def fetch_recording(self, call: Call) -> web.Response:
         found = self.world.recording(call["sid"], call["rec"])
         return self._render(call, 200, "Recording", self._recording_body(found, self._suffix(call)))
+
+    async def update_recording(self, call: Call) -> web.Response:
+        # `rec` may be Twilio.CURRENT: the room's recording under way. PlayBeep is accepted and has no effect.
+        form = await call.form()
+        updated = self.world.update_recording(
+            call["sid"], call["rec"], forms.text(form, "Status") or "", forms.text(form, "PauseBehavior")
+        )
+        return self._render(call, 200, "Recording", self._recording_body(updated, self._suffix(call)))
+
+    async def delete_recording(self, call: Call) -> web.Response:
+        self.world.delete_recording(call["sid"], call["rec"])
+        return web.Response(status=204)
 
     # -- rendering
 
