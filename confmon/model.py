@@ -39,11 +39,22 @@ class ParticipantStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Unrecognized:
+    """A status word outside the documented set, kept as the server sent it (already made safe) and
+    shown as such: never taken for a known one (Telnyx's participant "completed" is not "connected")."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text or "?"
+
+
+@dataclass(frozen=True, slots=True)
 class Conference:
     sid: str
     account_sid: str
     friendly_name: str
-    status: ConferenceStatus
+    status: ConferenceStatus | Unrecognized
     region: str | None = None
     date_created: datetime | None = None
     date_updated: datetime | None = None
@@ -57,7 +68,7 @@ class Conference:
 class Participant:
     call_sid: str
     conference_sid: str
-    status: ParticipantStatus
+    status: ParticipantStatus | Unrecognized
     label: str | None = None
     muted: bool = False
     hold: bool = False
@@ -107,6 +118,7 @@ class Snapshot:
     latency: float = 0.0  # seconds the sweep took
     complete: bool = True
     account: str = field(kw_only=True)  # whose rooms these are: the account the sweep listed
+    problems: tuple[str, ...] = ()  # records the sweep dropped or read in part, one line each
 
 
 class Action(enum.StrEnum):

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from confmon.api import dialects
 from confmon.api.dialects import ConferenceFilters, Page, ParticipantFilters, Request, WireError
 from confmon.api.dialects import twilio2010 as d
 from confmon.api.errors import BadResponse
-from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Unrecognized
 from tests import reference
 
 AC = "AC" + "a" * 32
@@ -247,9 +248,14 @@ def test_next_page_uri_must_stay_on_the_api_host(page_uri: object) -> None:
 # Leniency, as documented in the module
 
 
-def test_unknown_participant_status_reads_as_connected() -> None:
+def test_an_unknown_participant_status_is_kept_as_sent_never_read_as_connected() -> None:
     who = d.parse_participant(body(PARTICIPANT_FETCH | {"status": "warming-up"}))
-    assert who.status is ParticipantStatus.CONNECTED
+    assert who.status == Unrecognized("warming-up") and str(who.status) == "warming-up"
+    telnyx = dialects.get("telnyx")
+    gone = telnyx.parse_participant_page(body({"participants": [PARTICIPANT_FETCH | {"status": "completed"}]}))
+    assert gone.items[0].status == Unrecognized("completed") and not gone.problems
+    hostile = d.parse_participant(body(PARTICIPANT_FETCH | {"status": "\x1b[31mred"}))
+    assert str(hostile.status).isprintable()
 
 
 def test_null_booleans_take_documented_defaults() -> None:
@@ -266,26 +272,73 @@ def test_dates_without_offset_are_utc() -> None:
     assert room.date_created == datetime(2011, 2, 18, 19, 26, 50, tzinfo=UTC)
 
 
+def page_of(*records: Mapping[str, object], key: str = "conferences") -> bytes:
+    return body({key: list(records), "next_page_uri": None})
+
+
+OTHER_ROOM = CONFERENCE_FETCH | {"sid": "CF" + "b" * 32, "friendly_name": "the other room"}
+
+
 @pytest.mark.parametrize(
-    "change",
+    ("change", "field", "read_as", "problem"),
     [
-        {"status": "paused"},
-        {"status": None},
-        {"date_created": "yesterday"},
-        {"date_created": 1298057210},
-        {"friendly_name": ["a"]},
-        {"account_sid": None},
+        ({"status": "paused"}, "status", Unrecognized("paused"), None),  # known-unknown: shown, not a problem
+        ({"status": None}, "status", Unrecognized(""), "status is missing"),
+        ({"status": 3}, "status", Unrecognized("3"), "status is not a string"),
+        ({"date_created": "yesterday"}, "date_created", None, "date_created is not a date"),
+        ({"date_created": 1298057210}, "date_created", None, "date_created is not a string"),
+        ({"friendly_name": ["a"]}, "friendly_name", "", "friendly_name is not a string"),
+        ({"friendly_name": 42}, "friendly_name", "42", None),
+        ({"account_sid": None}, "account_sid", "", None),
+        ({"call_sid_ending_conference": "not-a-call"}, "call_sid_ending_conference", None,
+         "call_sid_ending_conference is not a CA sid"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_field_of_a_room_is_read_as_unknown_and_named(
+    change: dict[str, object], field: str, read_as: object, problem: str | None
+) -> None:
+    page = d.parse_conference_page(page_of(CONFERENCE_FETCH | change, OTHER_ROOM))
+    odd, other = page.items
+    assert getattr(odd, field) == read_as
+    assert other == d.parse_conference(body(OTHER_ROOM))  # the other record is read whole
+    assert page.problems == ((f"conference {CF}: {problem}",) if problem else ())
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"sid": None}, "sid is missing"),
+        ({"sid": "CF123"}, "sid is not a CF sid"),
+        ({"sid": "CA" + "a" * 32}, "sid is not a CF sid"),
     ],
 )
-def test_malformed_conference(change: dict[str, object]) -> None:
-    with pytest.raises(BadResponse):
-        d.parse_conference(body(CONFERENCE_FETCH | change))
+def test_a_room_without_a_readable_sid_is_dropped_alone(change: dict[str, object], problem: str) -> None:
+    page = d.parse_conference_page(page_of(CONFERENCE_FETCH | change, OTHER_ROOM))
+    assert [room.sid for room in page.items] == [OTHER_ROOM["sid"]]
+    assert page.problems == (f"conference #1 dropped: {problem}",)
+    page = d.parse_conference_page(page_of(OTHER_ROOM, "not an object"))
+    assert len(page.items) == 1 and page.problems == ("conference #2 dropped: expected an object",)
 
 
-@pytest.mark.parametrize("change", [{"muted": "true"}, {"hold": 1}, {"status": 3}, {"conference_sid": None}])
-def test_malformed_participant(change: dict[str, object]) -> None:
-    with pytest.raises(BadResponse):
-        d.parse_participant(body(PARTICIPANT_FETCH | change))
+@pytest.mark.parametrize(
+    ("change", "field", "read_as", "problem"),
+    [
+        ({"muted": "true"}, "muted", False, "muted is not a boolean"),
+        ({"hold": 1}, "hold", False, "hold is not a boolean"),
+        ({"status": 3}, "status", Unrecognized("3"), "status is not a string"),
+        ({"conference_sid": None}, "conference_sid", CF, None),  # the room the request named
+        ({"conference_sid": "x"}, "conference_sid", CF, "conference_sid is not a CF sid"),
+        ({"label": {"a": 1}}, "label", None, "label is not a string"),
+    ],
+)
+def test_an_unreadable_field_of_a_participant_is_read_as_unknown_and_named(
+    change: dict[str, object], field: str, read_as: object, problem: str | None
+) -> None:
+    other = PARTICIPANT_FETCH | {"call_sid": "CA" + "e" * 32}
+    page = d.parse_participant_page(page_of(PARTICIPANT_FETCH | change, other, key="participants"), CF)
+    assert getattr(page.items[0], field) == read_as and page.items[1].call_sid == other["call_sid"]
+    call = PARTICIPANT_FETCH["call_sid"]
+    assert page.problems == ((f"participant {call}: {problem}",) if problem else ())
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe", b"[]", b"null", b"[" * 100_000, b'{"participants": {}}'])

@@ -13,12 +13,12 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import RichLog
 
-from confmon.model import Action, Capabilities, ConferenceStatus, RoomKey
+from confmon.model import Action, Capabilities, ConferenceStatus, RoomKey, Unrecognized
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
 from confmon.views import LogEntry, RoomView
 
-_ROOM_STATUS = {
+_ROOM_STATUS: dict[ConferenceStatus | Unrecognized, str] = {  # an unrecognized one shows as sent
     ConferenceStatus.INIT: "waiting",
     ConferenceStatus.IN_PROGRESS: "live",
     ConferenceStatus.COMPLETED: "ended",

@@ -65,6 +65,7 @@ class Page(Generic[T]):
     next_page_uri: str | None  # a path (and query) on the API host; None on the last page
     number: int | None = None  # this page's index (0-based), where the envelope says
     count: int | None = None  # the envelope's page count (`numpages`, `num_pages`), as sent
+    problems: tuple[str, ...] = ()  # one per record dropped or partly read, naming it and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,8 @@ class Dialect(Protocol):
         """The request for the page after `page` (which `request` fetched), or None after the last one."""
         ...
 
-    # Response bodies. Each returns model objects or raises BadResponse, nothing else.
+    # Response bodies. Each returns model objects or raises BadResponse, nothing else. A page reads
+    # record by record: what could not be read of a record is in `Page.problems`, not an exception.
     def parse_conference(self, body: bytes) -> Conference: ...
     def parse_conference_page(self, body: bytes) -> Page[Conference]: ...
     # `conference_sid` is the room the request named, for formats whose body does not say it reliably.

@@ -3,13 +3,19 @@
 This is the trust boundary. An id reaches a path only through `Ids.segment` (checked, then quoted);
 every wire string the model keeps passes `sanitize.display_text` in `Fields`. Decoding and reading are
 total: whatever the bytes, the result is a value or `BadResponse`, never a KeyError or a ParseError.
+
+Reading is tolerant record by record (`read_records`): one odd record never costs the others. A
+record whose identity is missing or unreadable is dropped alone; an unreadable optional field
+becomes unknown (None, or the documented default); an enum value outside the documented set is kept
+as `Unrecognized` raw text. Each record that lost something is named once in `Page.problems`. Only a
+body that is not the expected document at all (not JSON, no list, a bad page link) is a BadResponse.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Literal, TypeGuard, TypeVar
 from urllib.parse import quote, urlsplit
@@ -21,6 +27,7 @@ from defusedxml.ElementTree import fromstring
 from confmon import wire_dates
 from confmon.api.dialects import Request, WireError
 from confmon.api.errors import BadResponse, InvalidRequest
+from confmon.model import Unrecognized
 from confmon.sanitize import display_text
 
 Kind = Literal["account", "conference", "call", "recording"]
@@ -228,7 +235,11 @@ _FALSE = {"false", "0"}
 
 
 class Fields:
-    """Typed reads from one decoded object; every failure is a BadResponse naming the field, not its value.
+    """Typed reads from one decoded object.
+
+    An identity (`required_id`) that is missing or unreadable raises BadResponse, and the record is
+    dropped. Any other field that cannot be read is noted in `problems` (by name, never by value)
+    and read as unknown: None, or the default the caller gives.
 
     `textual`: every value arrives as text (XML), so booleans and integers are read from strings.
     `lenient_flags`: JSON booleans may also come as "true"/"false"/"1"/"0".
@@ -253,13 +264,25 @@ class Fields:
         self._textual = textual
         self._lenient = textual or lenient_flags
         self._nulls = nulls
+        self.problems: list[str] = []  # "muted is not a boolean": what could not be read, in order
 
     def bad(self, key: str, problem: str) -> BadResponse:
         return BadResponse(f"{self._what}: {key} {problem}")
 
+    def _unread(self, key: str, problem: str) -> None:
+        self.problems.append(f"{key} {problem}")
+
     def raw(self, key: str) -> object:
         value = self._obj.get(key)
         return None if isinstance(value, str) and value in self._nulls else value
+
+    def name(self) -> str | None:
+        """How to name this record in a problem: its sid as sent (shortened, made safe), if it has one."""
+        for key in ("sid", "call_sid"):
+            value = self._obj.get(key)
+            if isinstance(value, str) and value:
+                return display_text(value, 40)
+        return None
 
     def id(self, key: str, kind: Kind) -> str | None:
         value = self.raw(key)
@@ -267,30 +290,36 @@ class Fields:
             return None
         if self._ids.valid(value, kind):
             return value
-        raise self.bad(key, f"is not a {self._ids.name(kind)}")
+        self._unread(key, f"is not a {self._ids.name(kind)}")
+        return None
 
     def required_id(self, key: str, kind: Kind) -> str:
-        value = self.id(key, kind)
+        """An id the record cannot be without (its own sid): BadResponse if it cannot be read."""
+        value = self.raw(key)
         if value is None:
             raise self.bad(key, "is missing")
+        if not self._ids.valid(value, kind):
+            raise self.bad(key, f"is not a {self._ids.name(kind)}")
         return value
 
     def string(self, key: str) -> str | None:
         """The raw string (not sanitized): for values matched against a fixed set, never shown as they are."""
         value = self.raw(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.bad(key, "is not a string")
-        return value
+        if value is None or isinstance(value, str):
+            return value
+        self._unread(key, "is not a string")
+        return None
 
     def text(self, key: str) -> str | None:
         value = self._obj.get(key)  # a room may well be named "null"
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise self.bad(key, "is not a string")
-        return display_text(value)
+        if isinstance(value, str):
+            return display_text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return display_text(value)  # a name sent as a number is still that name
+        self._unread(key, "is not a string")
+        return None
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.raw(key)
@@ -304,7 +333,8 @@ class Fields:
                 return True
             if word in _FALSE:
                 return False
-        raise self.bad(key, "is not a boolean")
+        self._unread(key, "is not a boolean")
+        return default
 
     def integer(self, key: str) -> int | None:
         value = self.raw(key)
@@ -316,7 +346,8 @@ class Fields:
             stripped = value.strip()
             if re.fullmatch(r"-?[0-9]{1,18}", stripped):
                 return int(stripped)
-        raise self.bad(key, "is not an integer")
+        self._unread(key, "is not an integer")
+        return None
 
     def time(self, key: str) -> datetime | None:
         value = self.string(key)
@@ -324,21 +355,26 @@ class Fields:
             return None
         parsed = wire_dates.parse(value)
         if parsed is None:
-            raise self.bad(key, "is not a date")
+            self._unread(key, "is not a date")
         return parsed
 
-    def choice(self, key: str, table: Mapping[str, T], unknown: T | None = None, *, missing: T | None = None) -> T:
+    def status(self, key: str, table: Mapping[str, T], *, missing: T | None = None) -> T | Unrecognized:
+        """A documented word, as `table` reads it; any other is kept as sent (made safe), never guessed.
+
+        Absent: `missing` where the API documents a default, else Unrecognized("") (noted as a problem).
+        """
         value = self.raw(key)
-        if value is None and missing is not None:
-            return missing
+        if value is None:
+            if missing is not None:
+                return missing
+            self._unread(key, "is missing")
+            return Unrecognized("")
         if not isinstance(value, str):
-            raise self.bad(key, "is missing" if value is None else "is not a string")
-        found = table.get(value.strip() if self._textual else value)
-        if found is not None:
-            return found
-        if unknown is None:
-            raise self.bad(key, "has an unknown value")
-        return unknown
+            self._unread(key, "is not a string")
+            return Unrecognized(display_text(value, 40))
+        word = value.strip() if self._textual else value
+        found = table.get(word)
+        return found if found is not None else Unrecognized(display_text(word, 40))
 
     def items(self, key: str) -> list[object]:
         value = self._obj.get(key)
@@ -347,12 +383,35 @@ class Fields:
         return value
 
     def page_uri(self, key: str) -> str | None:
+        """The next page's link; BadResponse if unreadable, since the listing could not be finished."""
         value = self.raw(key)
         if value is None or value == "":
             return None
         if isinstance(value, str) and _PAGE_URI.fullmatch(value):
             return value
         raise self.bad(key, "is not a relative URI")
+
+
+R = TypeVar("R")
+
+
+def read_records(
+    records: Iterable[R], what: str, fields_of: Callable[[R], Fields], build: Callable[[Fields], T]
+) -> tuple[tuple[T, ...], tuple[str, ...]]:
+    """Each record read on its own: the ones read (whole or in part), and one problem per record
+    that was dropped or lost a field, naming the record and its first problem."""
+    items: list[T] = []
+    problems: list[str] = []
+    for number, record in enumerate(records, 1):
+        try:
+            f = fields_of(record)
+            items.append(build(f))
+        except BadResponse as error:
+            problems.append(f"{what} #{number} dropped: {error.message.partition(': ')[2] or error.message}")
+            continue
+        if f.problems:
+            problems.append(f"{what} {f.name() or f'#{number}'}: {f.problems[0]}")
+    return tuple(items), tuple(problems)
 
 
 def page_uri(value: object, what: str, nulls: frozenset[str] = frozenset()) -> str | None:

@@ -54,6 +54,7 @@ from confmon.api.dialects._wire import (
     json_error,
     looks_like_xml,
     page_size,
+    read_records,
     text_error,
     xml_error,
     xml_record,
@@ -243,17 +244,19 @@ def _page(body: bytes, key: str, list_tag: str, item_tag: str, item: Callable[[F
     what, single = f"{key} page", item_tag.lower()
     if looks_like_xml(body):
         listing = child(_xml_root(body), list_tag, what)
-        return xml_page(listing, item_tag, lambda x: item(_fields(xml_record(x), single, textual=True)), _NULLS)
+        return xml_page(listing, item_tag, lambda x: _fields(xml_record(x), single, textual=True), item, _NULLS)
     f = _fields(decode_json(body), what, textual=False)
-    items = tuple(item(_fields(x, single, textual=False)) for x in f.items(key))
-    return Page(items, f.page_uri("next_page_uri"), count(f.raw("page")), count(f.raw("num_pages")))
+    items, problems = read_records(f.items(key), single, lambda x: _fields(x, single, textual=False), item)
+    return Page(items, f.page_uri("next_page_uri"), count(f.raw("page")), count(f.raw("num_pages")), problems)
 
 
 def _conference(f: Fields) -> Conference:
-    status, moderator = f.choice("status", STATUSES)
+    sid = f.required_id("sid", "conference")
+    read = f.status("status", STATUSES)
+    status, moderator = read if isinstance(read, tuple) else (read, None)
     return Conference(
-        sid=f.required_id("sid", "conference"),
-        account_sid=f.required_id("account_sid", "account"),
+        sid=sid,
+        account_sid=f.id("account_sid", "account") or "",
         friendly_name=f.text("friendly_name") or "",
         status=status,
         date_created=f.time("date_created"),
@@ -264,10 +267,11 @@ def _conference(f: Fields) -> Conference:
 
 def _participant(f: Fields, conference_sid: str | None) -> Participant:
     # The room the request named; only a parse without one (XML, where it is right) reads the body's.
+    call_sid = f.required_id("sid", "call")
     room = conference_sid if conference_sid is not None else f.required_id("conference_sid", "conference")
     ends = f.flag("end_conference_on_enter", f.flag("end_conference_on_exit", False))  # (sic) on the wire
     return Participant(
-        call_sid=f.required_id("sid", "call"),
+        call_sid=call_sid,
         conference_sid=room,
         status=ParticipantStatus.CONNECTED,  # only live legs are listed
         muted=f.flag("muted", False),

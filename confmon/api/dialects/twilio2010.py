@@ -4,12 +4,13 @@
 authentication, error shape) and by the body format, JSON or `<TwilioResponse>` XML; the instances
 live in twilio2010.py (JSON), twilio2010_xml.py, signalwire.py and telnyx.py.
 
-Leniency, decided per field:
+Leniency, record by record (see `_wire.read_records`):
 - Unknown fields are ignored, and `null` booleans take the documented default.
-- A participant `status` outside the documented enum, or none at all (the XML examples print none), is
-  read as CONNECTED. Twilio lists only participants that are connecting or connected, and may add
-  states. Failing the whole page, and so the sweep, would hide every room.
-- A conference `status` outside the enum is a BadResponse. It decides whether a room exists at all.
+- A record without a readable sid of its own is dropped alone; any other unreadable field is read as
+  unknown and named in the page's problems.
+- A `status` outside the documented enum is kept as `Unrecognized` raw text, never mapped to a known
+  one. A participant with none at all (the XML examples print none) is CONNECTED: Twilio lists only
+  participants that are connecting or connected.
 - Dates must parse as RFC 2822 (or a variant `confmon.wire_dates` reads), and are kept in UTC.
 - In JSON, booleans must be JSON booleans; in XML they are the words true/false (or 1/0).
 """
@@ -47,6 +48,7 @@ from confmon.api.dialects._wire import (
     link,
     page_size,
     page_uri,
+    read_records,
     xml_error,
     xml_record,
 )
@@ -204,11 +206,12 @@ class Twilio2010:
         what, single = f"{key} page", key.removesuffix("s")
         if not self._xml:
             f = self._fields(decode_json(body), what)
-            items = tuple(item(self._fields(x, single)) for x in f.items(key))
-            return Page(items, f.page_uri("next_page_uri"), count(f.raw("page")), count(f.raw("num_pages")))
+            items, problems = read_records(f.items(key), single, lambda x: self._fields(x, single), item)
+            number, pages = count(f.raw("page")), count(f.raw("num_pages"))
+            return Page(items, f.page_uri("next_page_uri"), number, pages, problems)
         root = expect_root(decode_xml(body), "TwilioResponse")
         listing = child(root, key.capitalize(), what)
-        return xml_page(listing, single.capitalize(), lambda x: item(self._fields(xml_record(x), single)))
+        return xml_page(listing, single.capitalize(), lambda x: self._fields(xml_record(x), single), item)
 
     def parse_conference(self, body: bytes) -> Conference:
         return conference(self._one(body, "Conference", "conference"))
@@ -217,10 +220,10 @@ class Twilio2010:
         return self._page(body, "conferences", conference)
 
     def parse_participant(self, body: bytes, conference_sid: str | None = None) -> Participant:
-        return participant(self._one(body, "Participant", "participant"))
+        return participant(self._one(body, "Participant", "participant"), conference_sid)
 
     def parse_participant_page(self, body: bytes, conference_sid: str | None = None) -> Page[Participant]:
-        return self._page(body, "participants", participant)
+        return self._page(body, "participants", lambda f: participant(f, conference_sid))
 
     def parse_recording_page(self, body: bytes, conference_sid: str | None = None) -> Page[Recording]:
         return self._page(body, "recordings", lambda f: recording(f, conference_sid))
@@ -235,15 +238,21 @@ def _supported(can: bool, what: str) -> None:
 
 
 def xml_page(
-    listing: Element, item_tag: str, item: Callable[[Element], T], nulls: frozenset[str] = frozenset()
+    listing: Element,
+    item_tag: str,
+    fields_of: Callable[[Element], Fields],
+    item: Callable[[Fields], T],
+    nulls: frozenset[str] = frozenset(),
 ) -> Page[T]:
     """A `<Conferences page=… numpages=… nextpageuri=…>` envelope (2008, 2010 XML, RestComm XML)."""
     what = f"<{listing.tag}>"
+    items, problems = read_records(children(listing, item_tag), item_tag.lower(), fields_of, item)
     return Page(
-        tuple(item(x) for x in children(listing, item_tag)),
+        items,
         page_uri(listing.get("nextpageuri"), what, nulls),
         count(listing.get("page")),
         count(listing.get("numpages")),
+        problems,
     )
 
 
@@ -253,9 +262,9 @@ def xml_page(
 def conference(f: Fields, statuses: dict[str, ConferenceStatus] = STATUSES) -> Conference:
     return Conference(
         sid=f.required_id("sid", "conference"),
-        account_sid=f.required_id("account_sid", "account"),
+        account_sid=f.id("account_sid", "account") or "",  # never used to file the room: the request says whose
         friendly_name=f.text("friendly_name") or "",
-        status=f.choice("status", statuses),
+        status=f.status("status", statuses),
         region=f.text("region"),
         date_created=f.time("date_created"),
         date_updated=f.time("date_updated"),
@@ -264,14 +273,16 @@ def conference(f: Fields, statuses: dict[str, ConferenceStatus] = STATUSES) -> C
     )
 
 
-def participant(f: Fields) -> Participant:
+def participant(f: Fields, conference_sid: str | None = None) -> Participant:
+    """`conference_sid`: the room the request named, for a body whose own is missing or unreadable."""
     coached = f.id("call_sid_to_coach", "call") or f.id("coaching_call_sid", "call")  # Telnyx's name for it
+    call_sid = f.required_id("call_sid", "call")
     return Participant(
-        call_sid=f.required_id("call_sid", "call"),
-        conference_sid=f.required_id("conference_sid", "conference"),
-        status=f.choice(
-            "status", PARTICIPANT_STATUSES, unknown=ParticipantStatus.CONNECTED, missing=ParticipantStatus.CONNECTED
-        ),
+        call_sid=call_sid,
+        conference_sid=f.id("conference_sid", "conference")
+        or conference_sid
+        or f.required_id("conference_sid", "conference"),
+        status=f.status("status", PARTICIPANT_STATUSES, missing=ParticipantStatus.CONNECTED),
         label=f.text("label"),
         muted=f.flag("muted", False),
         hold=f.flag("hold", False),
@@ -285,15 +296,12 @@ def participant(f: Fields) -> Participant:
 
 
 def recording(f: Fields, conference_sid: str | None) -> Recording:
-    room = f.id("conference_sid", "conference") or conference_sid
-    if room is None:
-        raise f.bad("conference_sid", "is missing")
-    status = f.text("status")
-    if not status:
-        raise f.bad("status", "is missing")
+    sid = f.required_id("sid", "recording")
+    room = f.id("conference_sid", "conference") or conference_sid or f.required_id("conference_sid", "conference")
+    status = f.text("status") or ""
     duration = f.integer("duration")
     return Recording(
-        sid=f.required_id("sid", "recording"),
+        sid=sid,
         conference_sid=room,
         status=status,
         duration=duration if duration is not None and duration >= 0 else None,  # -1 while recording

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from confmon.model import Conference, ConferenceStatus, Participant
+from confmon.model import Conference, ConferenceStatus, Participant, Unrecognized
 from confmon.sim import forms, xmlwrite
 from confmon.sim.dialects.base import XML, Call, Dialect, Keys, Routes, split_suffix
 from confmon.sim.errors import ApiError
@@ -32,7 +32,11 @@ from confmon.sim.paging import MAX_SIZE, Slice, cut, stamp
 
 API_VERSION = "2008-08-01"
 DEFAULT_SIZE = 50
-STATUS_NUMBER = {ConferenceStatus.INIT: "0", ConferenceStatus.IN_PROGRESS: "1", ConferenceStatus.COMPLETED: "2"}
+STATUS_NUMBER: dict[ConferenceStatus | Unrecognized, str] = {
+    ConferenceStatus.INIT: "0",
+    ConferenceStatus.IN_PROGRESS: "1",
+    ConferenceStatus.COMPLETED: "2",
+}
 CONFERENCE_FILTERS = (
     "Status",
     "FriendlyName",
