@@ -11,6 +11,7 @@ from confmon.store.notes import (
     Left,
     Loaded,
     Note,
+    PartlyRead,
     PollFailed,
     PollRecovered,
     Problem,
@@ -68,6 +69,8 @@ def _words(note: Note) -> tuple[LogKind, str]:
             return LogKind.ERROR, f"poll failed: {message}"
         case PollRecovered(failures=failures):
             return LogKind.INFO, f"poll recovered after {_plural(failures, 'failure')}"
+        case PartlyRead(problem=problem, more=more):
+            return LogKind.ERROR, f"read in part: {problem}" + (f" (and {_plural(more, 'other')})" if more else "")
         case Problem(message=message):
             return LogKind.ERROR, message
     raise TypeError(f"no words for {type(note).__name__}")  # a note kind added without its sentence

@@ -40,6 +40,10 @@ class FeedHealth:
     error_since: float | None = None
     failures: int = 0  # consecutive
     last_event_at: float | None = None  # when a status callback was last accepted; None: never
+    # Records the last sweep dropped or read in part, and the first of them in words: the rest of
+    # the page was read, so this is a warning beside fresh data, not a failed poll.
+    partly_read: int = 0
+    partly_read_first: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

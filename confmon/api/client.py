@@ -128,6 +128,12 @@ async def _all(*coros: Coroutine[Any, Any, T]) -> list[T]:
     return [task.result() for task in tasks]
 
 
+class Listing(list[T]):
+    """A listing's records, every page of it; `problems` names each record it dropped or read in part."""
+
+    problems: tuple[str, ...] = ()
+
+
 class _BearerAuth(httpx.Auth):
     """`Authorization: Bearer <token>` (Telnyx), the token revealed only as the request goes out."""
 
@@ -253,7 +259,7 @@ class ConferenceClient:
         date_created_before: date | None = None,
         date_created_after: date | None = None,
         page_size: int = 1000,
-    ) -> list[Conference]:
+    ) -> Listing[Conference]:
         filters = ConferenceFilters(
             status=status,
             friendly_name=friendly_name,
@@ -276,7 +282,7 @@ class ConferenceClient:
             raise NotSupported(f"{self.capabilities.name} cannot end a room; kick every participant instead")
         return self.dialect.parse_conference(await self._call(end(self._account_sid, sid)))
 
-    async def list_recordings(self, conference_sid: str) -> list[Recording]:
+    async def list_recordings(self, conference_sid: str) -> Listing[Recording]:
         """The room's recordings. NotSupported where the API has no Recordings per conference."""
         recordings = self.dialect.list_recordings
         if recordings is None:
@@ -304,7 +310,7 @@ class ConferenceClient:
         hold: bool | None = None,
         coaching: bool | None = None,
         page_size: int = 1000,
-    ) -> list[Participant]:
+    ) -> Listing[Participant]:
         filters = ParticipantFilters(muted=muted, hold=hold, coaching=coaching, page_size=page_size)
         request = self.dialect.list_participants(self._account_sid, conference_sid, filters)
         return await self._list(request, partial(self.dialect.parse_participant_page, conference_sid=conference_sid))
@@ -356,6 +362,7 @@ class ConferenceClient:
         for listing in reversed(listings):
             for room in listing:
                 rooms.setdefault(room.sid, room)
+        problems = [problem for listing in listings for problem in listing.problems]
         order = [
             sid for sid in dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)) if sid not in skip
         ]
@@ -363,7 +370,7 @@ class ConferenceClient:
         if self.dialect.list_recordings is not None:
             asked = list(dict.fromkeys(sid for sid in recordings_for if sid in rooms))
             wanted = set(asked[:MAX_RECORDING_ROOMS])
-        participants, recordings = await self._details_of(order, wanted)
+        participants, recordings = await self._details_of(order, wanted, problems)
         return Snapshot(
             conferences=tuple(rooms.values()),
             participants=participants,
@@ -372,11 +379,14 @@ class ConferenceClient:
             latency=self._clock.now() - started,
             complete=True,
             account=self._account_sid,
+            problems=tuple(problems),
         )
 
     async def _details_of(
-        self, sids: list[str], with_recordings: set[str]
+        self, sids: list[str], with_recordings: set[str], problems: list[str]
     ) -> tuple[dict[str, tuple[Participant, ...]], dict[str, tuple[Recording, ...]]]:
+        """Each room's participants (and recordings, for `with_recordings`); what could not be read
+        of their records is added to `problems`."""
         participants: dict[str, tuple[Participant, ...]] = {}
         recordings: dict[str, tuple[Recording, ...]] = {}
         jobs: list[tuple[str, bool]] = []
@@ -389,10 +399,12 @@ class ConferenceClient:
         async def worker() -> None:
             for sid, is_recordings in pending:
                 with contextlib.suppress(NotFound):  # the room ended between the listing and this fetch
+                    listing: Listing[Recording] | Listing[Participant]
                     if is_recordings:
-                        recordings[sid] = tuple(await self.list_recordings(sid))
+                        recordings[sid] = tuple(listing := await self.list_recordings(sid))
                     else:
-                        participants[sid] = tuple(await self.list_participants(sid))
+                        participants[sid] = tuple(listing := await self.list_participants(sid))
+                    problems.extend(listing.problems)
 
         # A fixed set of workers, not a task per room behind a semaphore, so the priority order is the
         # order of requests, and a sweep of 1,000 rooms holds max_concurrency tasks.
@@ -404,8 +416,9 @@ class ConferenceClient:
 
     # HTTP
 
-    async def _list(self, request: Request, parse: Callable[[bytes], Page[T]]) -> list[T]:
-        items: list[T] = []
+    async def _list(self, request: Request, parse: Callable[[bytes], Page[T]]) -> Listing[T]:
+        items: Listing[T] = Listing()
+        problems: list[str] = []
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         next_request: Request | None = request
         while next_request is not None:
@@ -417,9 +430,11 @@ class ConferenceClient:
             seen.add(key)
             page = parse(await self._call(next_request))
             items.extend(page.items)
+            problems.extend(page.problems)
             if page.next_page_uri is not None:
                 page = dataclasses.replace(page, next_page_uri=self._page_uri(page.next_page_uri))
             next_request = self.dialect.next_page(next_request, page)
+        items.problems = tuple(problems)
         return items
 
     def _page_uri(self, uri: str) -> str:

@@ -92,6 +92,15 @@ class PollRecovered(Note):
 
 
 @dataclass(frozen=True, slots=True)
+class PartlyRead(Note):
+    """A record a sweep dropped or read in part ("conference CF…: date_created is not a date"), told
+    once however many sweeps meet it; `more`: how many other new ones this sweep met, left untold."""
+
+    problem: str
+    more: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Problem(Note):
     """Anything else that went wrong and is already a sentence: a callback not applied, a loop that
     broke, a refused callback, callbacks that could not be switched on."""

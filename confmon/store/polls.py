@@ -11,7 +11,16 @@ from collections.abc import Iterable
 
 from confmon.model import Conference, ConferenceStatus, Participant, RoomKey, Snapshot
 from confmon.store.changes import Changes, ChangeSet
-from confmon.store.notes import FlagChanged, Joined, Loaded, PollFailed, PollRecovered, RoomResumed, RoomStarted
+from confmon.store.notes import (
+    FlagChanged,
+    Joined,
+    Loaded,
+    PartlyRead,
+    PollFailed,
+    PollRecovered,
+    RoomResumed,
+    RoomStarted,
+)
 from confmon.store.state import ENDED, LEFT, Member, Room, State, end_reason, heard
 from confmon.views import FeedHealth
 
@@ -55,12 +64,37 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
     if old.failures:
         out.log.append(PollRecovered(now, old.failures))
     state.health[account] = FeedHealth(
-        last_success_at=snapshot.taken_at or now, last_latency=snapshot.latency, last_event_at=old.last_event_at
+        last_success_at=snapshot.taken_at or now,
+        last_latency=snapshot.latency,
+        last_event_at=old.last_event_at,
+        partly_read=len(snapshot.problems),
+        partly_read_first=snapshot.problems[0] if snapshot.problems else None,
     )
+    _tell_new_problems(state, snapshot.problems, now, out)
     # Age and latency move on every poll and faces read them with the status; only a change of
     # state (first data, an error cleared) is news here.
     out.health_changed = old.last_success_at is None or old.failures > 0
     return out.freeze()
+
+
+# New partly read records named one by one per sweep, at most; the rest are counted in the last line.
+TOLD_PER_SWEEP = 5
+_TOLD_MEMORY = 10_000  # then forgotten all at once: a server inventing new odd records must not grow us
+
+
+def _tell_new_problems(state: State, problems: tuple[str, ...], now: float, out: ChangeSet) -> None:
+    """Name each odd record in the log once, however many sweeps meet it."""
+    told = state.told_problems
+    new = [problem for problem in dict.fromkeys(problems) if problem not in told]
+    if not new:
+        return
+    if len(told) + len(new) > _TOLD_MEMORY:
+        told.clear()
+    told.update(new)
+    shown = new[:TOLD_PER_SWEEP]
+    for problem in shown[:-1]:
+        out.log.append(PartlyRead(now, problem))
+    out.log.append(PartlyRead(now, shown[-1], more=len(new) - len(shown)))
 
 
 def record_error(state: State, account: str, message: str) -> Changes:

@@ -143,6 +143,7 @@ class State:
         self.pending: dict[TargetKey, Action] = {}
         self.health: dict[str, FeedHealth] = {}  # by account: each source fails and recovers on its own
         self.loaded: set[str] = set()  # the accounts whose first sweep was applied
+        self.told_problems: set[str] = set()  # records read in part that the log already named
         # Only departed members and ended rooms, so expiry costs what it removes, not the store size.
         self.departed: dict[MemberKey, float] = {}
         self.ended: dict[RoomKey, float] = {}
