@@ -527,3 +527,21 @@ def test_several_accounts_feed_one_store_without_touching_each_other(clock: Froz
 
     s.record_error(other, "unavailable: connection refused")
     assert s.health_of(other).failures == 1 and health(s).failures == 0
+
+
+def test_records_read_in_part_are_counted_on_the_health_and_named_once_in_the_log(store: Store) -> None:
+    odd = (f"participant {ALICE.call_sid}: muted is not a boolean", "conference #3 dropped: sid is missing")
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, problems=odd))
+    assert (health(store).partly_read, health(store).partly_read_first) == (2, odd[0])
+    assert [text for text in texts(changes) if "read in part" in text] == [f"read in part: {p}" for p in odd]
+    again = store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}, problems=odd))
+    assert not [text for text in texts(again) if "read in part" in text]  # told once, still counted
+    assert health(store).partly_read == 2 and store.rooms[key(BRIDGE)].participant_count == 1
+    store.apply_snapshot(snap({SALES: (ALICE, BOB), BRIDGE: (CAROL,)}))
+    assert (health(store).partly_read, health(store).partly_read_first) == (0, None)
+
+
+def test_a_flood_of_odd_records_is_told_in_a_few_lines(store: Store) -> None:
+    odd = tuple(f"conference #{n} dropped: sid is missing" for n in range(1, 1001))
+    told = [text for text in texts(store.apply_snapshot(snap({SALES: None}, problems=odd))) if "read in part" in text]
+    assert len(told) == 5 and told[-1].endswith("(and 995 others)")
