@@ -73,3 +73,14 @@ async def test_a_poll_between_two_callbacks_does_not_flip_the_source() -> None:
         heard_last = FeedHealth(last_success_at=NOW - 0.6, last_latency=0.05, last_event_at=NOW - 0.2)
         lines = {show(app.bar, health=health).split(" · reconciled")[0] for health in (polled_last, heard_last)}
         assert lines == {f" {ACCOUNT} @ api.twilio.com (Twilio 2010-04-01)  data 0s ago via callback"}
+
+
+async def test_records_read_in_part_are_told_beside_fresh_data() -> None:
+    app = BarApp()
+    async with app.run_test(size=(160, 3)) as pilot:
+        await pilot.pause()
+        first = "conference #2 dropped: sid is missing"
+        partly = FeedHealth(last_success_at=NOW - 2, partly_read=3, partly_read_first=first)
+        line = show(app.bar, health=partly, mode=FeedMode())
+        assert "data 2s ago via poll" in line and "3 records partly read: conference #2 dropped: sid is missing" in line
+        assert "⚠" not in line  # the poll worked: a warning, not a failure
