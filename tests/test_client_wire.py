@@ -154,7 +154,7 @@ async def test_a_paging_loop_is_a_bad_response() -> None:
         (400, {"code": 21211, "message": "Invalid"}, BadResponse, "bad response (400, code 21211): Invalid"),
         # A redirect is not followed: it would carry our credentials elsewhere.
         (302, None, BadResponse, "bad response (302): Found"),
-        (200, "<html>hello</html>", BadResponse, "bad response: body is not JSON"),
+        (200, "<html>hello</html>", BadResponse, "bad response: body is an HTML page, not JSON"),
         (200, {"sid": "CF1"}, BadResponse, "bad response: conference: sid is not a CF sid"),
     ],
 )

@@ -106,7 +106,10 @@ def _network_reason(error: Exception, where: str) -> str:
         return f"connection refused to {where}"
     if any(isinstance(c, socket.gaierror) for c in causes):
         return f"cannot resolve {where}"
-    dropped = ConnectionResetError | aiohttp.ServerDisconnectedError | httpx.RemoteProtocolError
+    # A body cut short (reset or closed mid-body) is a ClientPayloadError, the reset only in its text.
+    dropped = (
+        ConnectionResetError | aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | httpx.RemoteProtocolError
+    )
     if any(isinstance(c, dropped) for c in causes):
         return f"{where} dropped the connection"
     if isinstance(error, httpx.TimeoutException):

@@ -50,7 +50,7 @@ class StatusBar(Static):
             segments.append((ALWAYS, ["  ", (error, "bold red")]))
         if health.partly_read:
             records = "1 record" if health.partly_read == 1 else f"{health.partly_read} records"
-            segments.append((8, ["  ", (f"{records} partly read: {health.partly_read_first}", "yellow")]))
+            segments.append((ALWAYS, ["  ", (f"{records} partly read: {health.partly_read_first}", "yellow")]))
         if status.note:
             segments.append((ALWAYS, ["  ", (status.note, "yellow")]))
         self._segments = segments

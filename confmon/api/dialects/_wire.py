@@ -141,8 +141,21 @@ def link(uri: str) -> Request:
 def decode_json(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise BadResponse("body is not JSON") from None
+    except UnicodeDecodeError:
+        pass  # a stray byte in one name must not cost the page: it is shown as U+FFFD
+    except (ValueError, RecursionError):
+        raise BadResponse(_not("JSON", body)) from None
+    try:
+        return json.loads(body.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        raise BadResponse(_not("JSON", body)) from None
+
+
+def _not(expected: str, body: bytes) -> str:
+    """Why a body is not the document expected: an HTML page (a proxy's or a maintenance page) says so."""
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    html = head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+    return f"body is an HTML page, not {expected}" if html else f"body is not {expected}"
 
 
 # An HTML-style unquoted attribute value (`numpages=true`), as Twilio's 2010 XML examples print them.
@@ -169,13 +182,19 @@ def decode_xml(body: bytes) -> Element:
         return _parse_xml(body)
     except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
         pass
-    repaired = _repair(body)
-    if repaired != body:
+    # Twilio's examples' unquoted attributes and bare `&`; a stray byte in one name (shown as U+FFFD).
+    for attempt in (_repair(body), _repair(_valid_utf8(body))):
+        if attempt == body:
+            continue
         try:
-            return _parse_xml(repaired)
+            return _parse_xml(attempt)
         except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
             pass
-    raise BadResponse("body is not XML")
+    raise BadResponse(_not("XML", body))
+
+
+def _valid_utf8(body: bytes) -> bytes:
+    return body.decode("utf-8", errors="replace").encode("utf-8")
 
 
 def looks_like_xml(body: bytes) -> bool:
