@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import http
 import math
+import os
 import secrets
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
+from urllib.parse import urlsplit
 
-from confmon import registry
+from confmon import registry, signals
 from confmon.api.errors import ApiError, AuthFailed, Unavailable
 from confmon.config import (
     CallbackSettings,
@@ -32,9 +37,24 @@ if TYPE_CHECKING:
     from confmon.audit import AuditLog
     from confmon.backend import Sources
     from confmon.clock import Clock
+    from confmon.views import RoomView
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
+# stdout's reader went away (`confmon ls | head -1`): the status of a tool killed by SIGPIPE, as the
+# shell reports it (128 + 13), so a `set -o pipefail` script can tell the output was cut short.
+EXIT_READER_GONE = 141
 MIN_INTERVAL = 0.5  # seconds: faster polling only hammers the provider's concurrency limit
+SIM_HOST = "127.0.0.1"  # the simulator prints its token and takes any request with it: loopback only
+LS_DEADLINE = 60.0  # seconds `confmon ls` may take in all, by default
+# Seconds of silence before the preflight says what it is waiting for: a quick answer shows nothing.
+PROGRESS_AFTER = 1.0
+
+
+class _GaveUp(Exception):
+    """`confmon ls` ran past its --deadline."""
+
+    def __init__(self, seconds: float, host: str) -> None:
+        super().__init__(f"gave up after {seconds:g} s: {host} had not finished answering (--deadline {seconds:g})")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +67,25 @@ def _interval(text: str) -> float:
     if not math.isfinite(value) or value < MIN_INTERVAL:
         raise argparse.ArgumentTypeError(f"must be at least {MIN_INTERVAL} seconds, got {text}")
     return value
+
+
+def _seconds(text: str, *, at_least: float, inclusive: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < at_least or (value == at_least and not inclusive):
+        bound = f"at least {at_least:g}" if inclusive else f"more than {at_least:g}"
+        raise argparse.ArgumentTypeError(f"must be {bound} seconds, got {text}")
+    return value
+
+
+def _latency(text: str) -> float:
+    return _seconds(text, at_least=0.0, inclusive=True)
+
+
+def _deadline(text: str) -> float:
+    return _seconds(text, at_least=0.0, inclusive=False)
 
 
 def _port(text: str) -> int:
@@ -144,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rooms", type=_rooms, default=12)
     sim.add_argument("--account-sid", default=None, help="account SID to serve (default: a fixed demo SID)")
     sim.add_argument("--auth-token", default=None, help="test token to accept (default: a random one, printed)")
-    sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    sim.add_argument("--latency", type=_latency, default=0.0, help="seconds added to every response")
     sim.add_argument("--callback-url", metavar="URL", help="post signed status callbacks for every change here")
     sim.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
@@ -155,19 +194,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="which rooms (default live: init and in-progress)",
     )
     ls.add_argument("--participants", "-p", action="store_true", help="list each room's participants too")
+    ls.add_argument(
+        "--deadline", type=_deadline, default=LS_DEADLINE, metavar="SECONDS",
+        help=f"give up (exit {EXIT_UNAVAILABLE}) if the listing is not done by then (default {LS_DEADLINE:g})",
+    )
 
     commands.add_parser("profiles", help="list the profiles of the config file (never a secret)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    signals.raise_on_termination()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's own flush at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
+    except signals.Interrupted as interrupted:  # SIGTERM, SIGHUP: cleaned up on the way out
+        return interrupted.exit_code
+    except KeyboardInterrupt:
+        return signals.exit_code(signal.SIGINT)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         _check_options(args)
         if args.command == "sim":
             return _run_sim(args)
         if args.command == "ls":
-            return asyncio.run(_run_ls(args))
+            return _run_ls(args)
         if args.command == "demo":
             return _run_demo(args)
         if args.command == "profiles":
@@ -178,13 +235,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuthFailed as error:
         return _fail(EXIT_AUTH, f"authentication failed: {error}")
     except Unavailable as error:
-        return _fail(EXIT_UNAVAILABLE, f"cannot reach the API: {error}")
+        return _fail(EXIT_UNAVAILABLE, _unavailable(error))
+    except _GaveUp as error:
+        return _fail(EXIT_UNAVAILABLE, str(error))
     except ApiError as error:
         return _fail(EXIT_API, str(error))
     except EOFError:  # ctrl-d at the token prompt
         return _fail(EXIT_USAGE, "no auth token given")
-    except KeyboardInterrupt:
-        return 130
+
+
+def _unavailable(error: Unavailable) -> str:
+    """A server that answered with an error (5xx) was reached: only a network failure is "cannot reach"."""
+    if error.status is None:
+        return f"cannot reach the API: {error}"
+    try:
+        phrase = http.HTTPStatus(error.status).phrase
+    except ValueError:  # a status the standard does not name
+        phrase = ""
+    said = f"the API answered {error.status} {phrase}".rstrip()
+    if error.code is not None:
+        said += f" (code {error.code})"
+    return f"{said}: {error.message}" if error.message and error.message != phrase else said
+
+
+def _reader_gone() -> int:
+    """stdout's reader went away (`confmon ls | head -1`): stop quietly, as Unix tools do. What is
+    still buffered goes to /dev/null, so the interpreter's flush at exit has nothing to complain of."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -216,7 +296,7 @@ def _list_profiles() -> int:
     if not profiles:
         print(f"no profiles in {path}")
     for profile in profiles.values():
-        print(profile.describe())
+        print(profile.describe())  # a refused one says why; the others stay usable
     return 0
 
 
@@ -232,7 +312,7 @@ def _run_monitor(args: argparse.Namespace) -> int:
 
     connection = _connection(args)
     callbacks = _callback_settings(args, connection)
-    asyncio.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
+    signals.run(_preflight(connection))  # a wrong token or a dead host is told now, in one line
     clock = SystemClock()
     sources = open_backend(
         connection, audit=_audit(args, clock), read_only=args.read_only, clock=clock, callbacks=callbacks
@@ -260,13 +340,17 @@ def _callback_settings(args: argparse.Namespace, connection: Connection) -> Call
 
 def _check_can_listen(settings: CallbackSettings) -> None:
     """Tell a taken port or a wrong address now, in one line, not after the screen opened."""
+    _check_port(settings.host, settings.port)
+
+
+def _check_port(host: str, port: int, hint: str = "") -> None:
     try:
-        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp's site does
             probe.bind(infos[0][4])
     except OSError as error:
-        raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {error.strerror or error}") from error
+        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from error
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -291,34 +375,81 @@ def _run_app(sources: Sources, clock: Clock, args: argparse.Namespace) -> int:
     from confmon.launch import make_app
 
     app = make_app(sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile)
-    app.run()
-    return app.return_code or 0
+    return signals.run_app(app)
 
 
 async def _preflight(connection: Connection) -> None:
     from confmon.backend import make_client
 
-    async with make_client(connection) as client:
+    where = urlsplit(connection.base_url).netloc
+    async with make_client(connection) as client, _waiting(f"connecting to {where}", sys.stderr):
         await client.check()
 
 
-async def _run_ls(args: argparse.Namespace) -> int:
+@contextlib.asynccontextmanager
+async def _waiting(what: str, stream: TextIO) -> AsyncIterator[None]:
+    """Say what confmon waits for, once the wait is long enough to wonder about, and clear it after."""
+    task = asyncio.create_task(_tell_waiting(what, stream))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _tell_waiting(what: str, stream: TextIO) -> None:
+    """On a terminal, one line updated in place each second ("connecting to HOST… 3s"), erased when
+    cancelled; elsewhere (a log) one plain line, as nothing there can be updated."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.sleep(PROGRESS_AFTER)
+    if not stream.isatty():
+        print(f"confmon: {what}…", file=stream, flush=True)
+        return
+    try:
+        while True:
+            elapsed = loop.time() - started
+            stream.write(f"\rconfmon: {what}… {int(elapsed)}s\x1b[K")
+            stream.flush()
+            await asyncio.sleep(1 - elapsed % 1)  # on the next whole second
+    finally:
+        stream.write("\r\x1b[K")  # the screen or the next message starts on a clean line
+        stream.flush()
+
+
+def _run_ls(args: argparse.Namespace) -> int:
+    from confmon import listing
+
+    connection = _connection(args)
+    rooms = signals.run(_list_rooms(args, connection))
+    with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
+    render = listing.render_json if args.json else listing.render_table
+    print(render(rooms, with_participants))
+    return 0
+
+
+async def _list_rooms(args: argparse.Namespace, connection: Connection) -> list[RoomView]:
+    """One listing, all of it within --deadline: a server that keeps handing out pages, or answers
+    a byte at a time, must not keep a script waiting."""
     from confmon import listing
     from confmon.backend import open_backend
     from confmon.clock import SystemClock
     from confmon.launch import make_session
 
     clock = SystemClock()
-    sources = open_backend(_connection(args), audit=_audit(args, clock), read_only=True, clock=clock)
+    sources = open_backend(connection, audit=_audit(args, clock), read_only=True, clock=clock)
     session = make_session(sources, clock=clock)
+    budget = asyncio.timeout(args.deadline)
     try:
-        rooms = await listing.rooms(session, args.status)
+        async with budget:
+            return await listing.rooms(session, args.status)
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        raise _GaveUp(args.deadline, urlsplit(connection.base_url).netloc) from None
     finally:
         await session.aclose()
-    with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
-    render = listing.render_json if args.json else listing.render_table
-    print(render(rooms, with_participants))
-    return 0
 
 
 def _run_sim(args: argparse.Namespace) -> int:
@@ -328,8 +459,11 @@ def _run_sim(args: argparse.Namespace) -> int:
     token = args.auth_token or secrets.token_hex(16)
     if args.account_sid:
         check_account_sid(args.account_sid, args.dialect or registry.DEFAULT)
+    if args.port != 0:  # a taken port is told in one line, as the monitor's callback port is
+        _check_port(SIM_HOST, args.port, hint=" (another `confmon sim`? --port 0 picks a free one)")
+    signals.end_on_termination()  # it runs its own loop; Ctrl-C stops it, SIGTERM kills it, as before
     return run_standalone(
-        host="127.0.0.1",
+        host=SIM_HOST,
         port=args.port,
         seed=args.seed,
         rooms=args.rooms,

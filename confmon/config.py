@@ -77,6 +77,18 @@ class Profile:
                f"token ${self.auth_token_env}{key}"
 
 
+@dataclass(frozen=True)
+class RefusedProfile:
+    """A `[profiles.NAME]` table that cannot be used, and why (one line, never a secret's value). Only
+    this profile is refused: the others in the file keep working."""
+
+    name: str
+    problem: str
+
+    def describe(self) -> str:
+        return f"{self.name}: not usable: {self.problem}"
+
+
 def default_config_path() -> Path:
     import platformdirs
 
@@ -86,8 +98,10 @@ def default_config_path() -> Path:
 _SECRET_KEYS = {"auth_token", "token", "password", "api_secret", "secret"}
 
 
-def load_profiles(path: Path | None = None) -> dict[str, Profile]:
-    """Profiles from the config file; none if it does not exist."""
+def load_profiles(path: Path | None = None) -> dict[str, Profile | RefusedProfile]:
+    """Profiles from the config file, in its order; none if it does not exist. A table with a problem
+    (a secret written into it, a typo) comes back refused, alone: one bad profile must not make every
+    other one unusable. A file that cannot be read at all raises ConfigError."""
     path = path or default_config_path()
     try:
         with path.open("rb") as file:
@@ -99,37 +113,47 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     tables = data.get("profiles", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"{path}: [profiles] must be a table of tables")
-    known = {f.name for f in fields(Profile)} - {"name"}
-    profiles = {}
+    profiles: dict[str, Profile | RefusedProfile] = {}
     for name, table in tables.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: profiles.{name} must be a table")
-        secrets_here = _SECRET_KEYS & table.keys()
-        if secrets_here:
-            key = sorted(secrets_here)[0]
-            raise ConfigError(
-                f"{path}: profiles.{name}.{key}: secrets do not belong in the config file; "
-                f"name the environment variable that holds it (e.g. auth_token_env)"
-            )
-        unknown = set(table) - known
-        if unknown:
-            raise ConfigError(f"{path}: profiles.{name}: unknown setting {sorted(unknown)[0]!r}")
-        if not all(isinstance(value, str) for value in table.values()):
-            raise ConfigError(f"{path}: profiles.{name}: every setting is a string")
-        # A named profile reads only the variables it names: the TWILIO_* defaults belong to the
-        # session without a profile, and must not leak a Twilio secret to a lab or another provider.
-        spec = _spec(table.get("dialect", DEFAULT_DIALECT))
-        if "auth_token_env" not in table and not spec.profile_falls_back_to_env:
-            raise ConfigError(f"{path}: profiles.{name}: name the variable that holds its token (auth_token_env)")
-        uses_key = "api_key" in table or "api_key_env" in table
-        defaults = _env_settings(spec.env, api_keys=uses_key)
-        profile = Profile(name=name, **(defaults | table))
-        for field in ("account_sid_env", "auth_token_env", "api_key_env", "api_secret_env"):
-            value = getattr(profile, field)
-            if value and not _ENV_NAME.fullmatch(value):
-                raise ConfigError(f"{path}: profiles.{name}.{field} must be an environment variable name")
-        profiles[name] = profile
+        try:
+            profiles[name] = _profile(name, table)
+        except ConfigError as problem:
+            profiles[name] = RefusedProfile(name, str(problem))
     return profiles
+
+
+_PROFILE_SETTINGS = frozenset(f.name for f in fields(Profile)) - {"name"}
+
+
+def _profile(name: str, table: object) -> Profile:
+    """One table of the file; ConfigError says what is wrong with it, naming the key but never its value."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"profiles.{name} must be a table")
+    secrets_here = _SECRET_KEYS & table.keys()
+    if secrets_here:
+        key = sorted(secrets_here)[0]
+        raise ConfigError(
+            f"profiles.{name}.{key}: secrets do not belong in the config file; "
+            f"name the environment variable that holds it (e.g. auth_token_env)"
+        )
+    unknown = set(table) - _PROFILE_SETTINGS
+    if unknown:
+        raise ConfigError(f"profiles.{name}: unknown setting {sorted(unknown)[0]!r}")
+    if not all(isinstance(value, str) for value in table.values()):
+        raise ConfigError(f"profiles.{name}: every setting is a string")
+    # A named profile reads only the variables it names: the TWILIO_* defaults belong to the
+    # session without a profile, and must not leak a Twilio secret to a lab or another provider.
+    spec = _spec(table.get("dialect", DEFAULT_DIALECT))
+    if "auth_token_env" not in table and not spec.profile_falls_back_to_env:
+        raise ConfigError(f"profiles.{name}: name the variable that holds its token (auth_token_env)")
+    uses_key = "api_key" in table or "api_key_env" in table
+    defaults = _env_settings(spec.env, api_keys=uses_key)
+    profile = Profile(name=name, **(defaults | table))
+    for field in ("account_sid_env", "auth_token_env", "api_key_env", "api_secret_env"):
+        value = getattr(profile, field)
+        if value and not _ENV_NAME.fullmatch(value):
+            raise ConfigError(f"profiles.{name}.{field} must be an environment variable name")
+    return profile
 
 
 def _spec(dialect: str) -> registry.DialectSpec:
@@ -181,11 +205,7 @@ def resolve_connection(
     """Flags beat the profile, the profile beats the environment's defaults. Without `default_base_url`,
     a dialect's default URL is the registry's."""
     if profile_name is not None:
-        profiles = load_profiles(config_path)
-        if profile_name not in profiles:
-            where = config_path or default_config_path()
-            raise ConfigError(f"no profile {profile_name!r} in {where}")
-        profile = profiles[profile_name]
+        profile = _named_profile(profile_name, config_path or default_config_path())
         chosen_dialect = dialect or profile.dialect
     else:
         chosen_dialect = dialect or DEFAULT_DIALECT
@@ -203,6 +223,15 @@ def resolve_connection(
         prompt=prompt,
     )
     return Connection(check_base_url(url), credentials, chosen_dialect, profile_name)
+
+
+def _named_profile(name: str, path: Path) -> Profile:
+    profile = load_profiles(path).get(name)
+    if profile is None:
+        raise ConfigError(f"no profile {name!r} in {path}")
+    if isinstance(profile, RefusedProfile):
+        raise ConfigError(f"{path}: {profile.problem}")
+    return profile
 
 
 def check_account_sid(sid: str, dialect: str) -> None:
@@ -227,13 +256,14 @@ def credentials_from_env(
         raise ConfigError(f"no account: set {p.account_sid_env} (or pass --account-sid)")
     check_account_sid(sid, dialect)
 
+    takes_keys = _spec(dialect).api_keys
     api_key = api_secret = ""
-    if _spec(dialect).api_keys:
+    if takes_keys:
         api_key = p.api_key or (env.get(p.api_key_env, "") if p.api_key_env else "")
         api_secret = env.get(p.api_secret_env, "") if p.api_secret_env else ""
     if api_key or api_secret:
         if not (api_key and api_secret):
-            raise ConfigError(f"set both {p.api_key_env} and {p.api_secret_env}, or neither")
+            raise ConfigError(_half_an_api_key(p, has_key=bool(api_key)))
         if not _API_KEY_SID.fullmatch(api_key):
             raise ConfigError("the API key must be SK followed by 32 hex digits")
         token = env.get(p.auth_token_env, "") if p.auth_token_env else ""
@@ -242,13 +272,54 @@ def credentials_from_env(
     token = env.get(p.auth_token_env, "")
     if not token:
         if prompt is None and sys.stdin.isatty():
-            prompt = getpass.getpass
+            prompt = _ask
         if prompt is None:
-            raise ConfigError(f"no secret: set {p.auth_token_env}, or {p.api_key_env} and {p.api_secret_env}")
+            raise ConfigError(_no_secret(p, takes_keys))
         token = prompt(f"Auth token for {sid[:6]}…{sid[-4:]}: ").strip()
         if not token:
             raise ConfigError("no auth token given")
     return Credentials(sid, sid, Secret(token), Secret(token))
+
+
+def _no_secret(p: Profile, takes_keys: bool) -> str:
+    """What to set, naming only the variables this profile reads: a profile that names no API key
+    reads none, and a dialect without API keys never does."""
+    choices = [p.auth_token_env] if p.auth_token_env else []
+    if takes_keys and p.api_key_env and p.api_secret_env:
+        choices.append(f"{p.api_key_env} and {p.api_secret_env}")
+    if not choices:
+        return f"no secret: profile {p.name} names no variable for it (auth_token_env)"
+    return "no secret: set " + ", or ".join(choices)
+
+
+def _half_an_api_key(p: Profile, *, has_key: bool) -> str:
+    """An API key without its secret, or a secret without its key."""
+    if has_key:
+        whose = f"API key {p.api_key}" if p.api_key else f"the API key in {p.api_key_env}"
+        if not p.api_secret_env:
+            return f"profile {p.name}: name the variable that holds the secret of {whose} (api_secret_env)"
+        return f"set {p.api_secret_env}, the secret of {whose}, or drop the key"
+    if not p.api_key_env:
+        return f"{p.api_secret_env} holds an API key's secret, but profile {p.name} names no key (api_key)"
+    return f"set both {p.api_key_env} and {p.api_secret_env}, or neither"
+
+
+def _ask(prompt: str) -> str:
+    """The terminal prompt. Ctrl-C or Ctrl-D there leaves the cursor after the prompt: end its line, so
+    what comes next (the shell's prompt, our message) starts on a fresh one."""
+    try:
+        return getpass.getpass(prompt)
+    except (KeyboardInterrupt, EOFError):
+        _end_prompt_line()
+        raise
+
+
+def _end_prompt_line() -> None:
+    try:  # where getpass wrote the prompt
+        with open("/dev/tty", "w") as tty:
+            tty.write("\n")
+    except OSError:  # no terminal of its own: getpass fell back to stderr
+        print(file=sys.stderr)
 
 
 @dataclass(frozen=True)

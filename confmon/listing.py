@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+
 from confmon.model import ConferenceStatus, Participant
 from confmon.session import Session
 from confmon.views import RoomView
@@ -75,19 +77,32 @@ def render_json(rooms: Sequence[RoomView], with_participants: bool) -> str:
     return json.dumps(records, indent=2)
 
 
+NAME_WIDTH, PARTICIPANT_WIDTH = 40, 30  # terminal cells, at most
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` terminal cells: padded, or cut with an ellipsis. Measured in cells,
+    not characters, so CJK and emoji (two cells) and combining marks (none) keep the columns after
+    them straight; a wide character that would straddle the edge is dropped whole, never halved."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
+
+
 def render_table(rooms: Sequence[RoomView], with_participants: bool) -> str:
     if not rooms:
         return "no rooms"
-    name_width = min(40, max(len("NAME"), *(len(r.conference.friendly_name) for r in rooms)))
-    lines = [f"{'SID':34}  {'NAME':{name_width}}  {'STATUS':11}  {'REGION':6}  CREATED"]
+    name_width = min(NAME_WIDTH, max(len("NAME"), *(cell_len(r.conference.friendly_name) for r in rooms)))
+    lines = [f"{'SID':34}  {fit('NAME', name_width)}  {'STATUS':11}  {'REGION':6}  CREATED"]
     for room in rooms:
         c = room.conference
         created = c.date_created.strftime("%Y-%m-%d %H:%M:%S") if c.date_created else "-"
-        name = c.friendly_name[:name_width]
-        lines.append(f"{c.sid:34}  {name:{name_width}}  {c.status:11}  {c.region or '-':6}  {created}")
+        name = fit(c.friendly_name, name_width)
+        lines.append(f"{c.sid:34}  {name}  {c.status:11}  {c.region or '-':6}  {created}")
         for p in _present(room) if with_participants else ():
             flags = " ".join(
                 word for word, on in (("muted", p.muted), ("hold", p.hold), ("coaching", p.coaching)) if on
             )
-            lines.append(f"    {p.call_sid:34}  {p.display_name[:30]:30}  {p.status:10}  {flags}")
+            who = fit(p.display_name, PARTICIPANT_WIDTH)
+            lines.append(f"    {p.call_sid:34}  {who}  {p.status:10}  {flags}")
     return "\n".join(lines)

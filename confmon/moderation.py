@@ -82,7 +82,7 @@ class Moderator:
             try:
                 outcome = await self._call(action, target)
             except asyncio.CancelledError:  # the app is closing mid-call: the record still says so
-                await self._record(self._failed(action, target, "cancelled; it may have taken effect"))
+                await self._record(self._failed(action, target, "interrupted; it may have taken effect"))
                 raise
         await self._record(outcome)
         return outcome

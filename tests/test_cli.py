@@ -106,6 +106,12 @@ def test_options_before_a_subcommand_are_kept(argv, expected):
         (("demo", "--interval", "nan"), {}, 2, "--interval"),
         (("demo", "--interval", "0.01"), {}, 2, "at least"),
         (("sim", "--port", "70000"), {}, 2, "--port"),
+        (("sim", "--latency", "-5"), {}, 2, "--latency: must be at least 0 seconds, got -5"),
+        (("sim", "--latency", "nan"), {}, 2, "--latency"),
+        (("sim", "--latency", "inf"), {}, 2, "--latency"),
+        (("ls", "--deadline", "0"), creds(), 2, "--deadline: must be more than 0 seconds, got 0"),
+        (("ls", "--deadline", "-1"), creds(), 2, "--deadline"),
+        (("ls", "--deadline", "soon"), creds(), 2, "must be a number of seconds"),
         (("ls", "--base-url", "http://user:pw@127.0.0.1:9"), creds(), 2, "must not carry credentials"),
         (("ls", "--base-url", "http://[::1"), creds(), 2, "http(s) URL"),
         (("--public-url", "https://cb.example.test/"), creds(), 2, "needs --callbacks"),
@@ -130,8 +136,45 @@ def test_user_errors_are_one_line_and_a_nonzero_exit(args, env, code, words):
     result = confmon(*args, env=env)
     assert result.returncode == code
     assert words in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    # The monitor's preflight may first say, once, what it waits for (stderr is not a terminal here).
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("confmon: connecting to ")]
+    assert len(lines) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_taken_simulator_port_is_one_clear_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = confmon("sim", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"confmon: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(another `confmon sim`? --port 0 picks a free one)\n"
+    )
+    assert result.stdout == ""
+
+
+def test_waiting_for_a_silent_host_is_said_once_when_stderr_is_not_a_terminal():
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        base = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "confmon", "--base-url", f"http://127.0.0.1:{port}"],
+            env={**base, **creds()}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stderr.readline() == f"confmon: connecting to 127.0.0.1:{port}…\n"
+        finally:
+            silent.close()  # now the host is gone: the preflight fails
+        _, rest = process.communicate(timeout=60)
+    assert process.returncode == 4
+    assert rest.startswith("confmon: cannot reach the API: ") and len(rest.splitlines()) == 1
+    assert "\r" not in rest and "\x1b" not in rest
 
 
 def test_a_taken_callback_port_is_told_before_the_screen_opens():
@@ -207,12 +250,20 @@ def test_profiles_are_listed_without_secrets(tmp_path):
     (config / "config.toml").write_text(
         f'[profiles.lab]\ndialect = "restcomm"\nbase_url = "http://127.0.0.1:9"\naccount_sid = "{ACCOUNT}"\n'
         'auth_token_env = "LAB_TOKEN"\n'
+        f'[profiles.leaky]\naccount_sid = "{ACCOUNT}"\nauth_token = "pasted-secret-value"\n'
     )
     env = {"XDG_CONFIG_HOME": str(tmp_path), "LAB_TOKEN": "very-secret-value"}
     result = confmon("profiles", env=env)
     assert result.returncode == 0, result.stderr
-    assert "lab: restcomm at http://127.0.0.1:9" in result.stdout and "$LAB_TOKEN" in result.stdout
-    assert "very-secret-value" not in result.stdout
-    # and the profile is used: its unreachable URL is what ls tries
+    lab, leaky = result.stdout.splitlines()
+    assert "lab: restcomm at http://127.0.0.1:9" in lab and "$LAB_TOKEN" in lab
+    assert leaky.startswith("leaky: not usable: profiles.leaky.auth_token: secrets do not belong in the config file")
+    assert "secret-value" not in result.stdout
+    # the good profile is used, the one with a secret in it beside it notwithstanding: its unreachable
+    # URL is what ls tries
     result = confmon("ls", "--profile", "lab", env=env)
     assert result.returncode == 4 and "127.0.0.1:9" in result.stderr
+    result = confmon("ls", "--profile", "leaky", env={**env, **creds()})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"confmon: {config / 'config.toml'}: profiles.leaky.auth_token: secrets do not")
+    assert "pasted-secret-value" not in result.stderr and len(result.stderr.splitlines()) == 1

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from confmon import registry
-from confmon.config import ConfigError, check_account_sid, credentials_from_env, load_profiles, resolve_connection
+from confmon.config import (
+    ConfigError,
+    RefusedProfile,
+    check_account_sid,
+    credentials_from_env,
+    load_profiles,
+    resolve_connection,
+)
 
 SID = "AC" + "1" * 32
 DEFAULTS = {"twilio2010": "https://api.twilio.com", "restcomm": None, "telnyx": "https://api.telnyx.com"}
@@ -87,15 +94,94 @@ def test_telnyx_accounts_are_not_twilio_sids():
         ('[profiles.p]\ndialect = "plivo"\n', "unknown dialect"),
         ('[profiles.p]\nauth_token_env = "not a name"\n', "environment variable name"),
         ('[profiles.p]\nport = 8\n', "unknown setting"),
-        ("[profiles\n", "cannot read"),
+        ('[profiles]\np = "oops"\n', "must be a table"),
     ],
 )
-def test_bad_config_files_are_one_line_errors(tmp_path, text, words):
+def test_a_bad_profile_is_refused_when_used_in_one_line(tmp_path, text, words):
+    path = write(tmp_path, text)
+    refused = load_profiles(path)["p"]
+    assert isinstance(refused, RefusedProfile) and words in refused.describe()
+    env = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t"}
+    with pytest.raises(ConfigError) as error:
+        resolve_connection(profile_name="p", env=env, config_path=path)
+    assert words in str(error.value) and str(path) in str(error.value)
+    for message in (str(error.value), refused.describe()):
+        assert "oops" not in message
+        assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("[profiles\n", "cannot read"), ('profiles = "oops"\n', "must be a table of tables")]
+)
+def test_a_config_file_that_cannot_be_read_is_a_one_line_error(tmp_path, text, words):
     with pytest.raises(ConfigError) as error:
         load_profiles(write(tmp_path, text))
     assert words in str(error.value)
     assert "oops" not in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_one_profile_with_a_secret_leaves_the_others_usable(tmp_path):
+    path = write(tmp_path, f"""
+[profiles.leaky]
+account_sid = "{SID}"
+auth_token = "PASTED-SECRET"
+
+[profiles.lab]
+dialect = "restcomm"
+base_url = "https://lab.example"
+account_sid = "{SID}"
+auth_token_env = "LAB_TOKEN"
+""")
+    profiles = load_profiles(path)
+    assert list(profiles) == ["leaky", "lab"]
+    assert profiles["leaky"].describe().startswith("leaky: not usable: profiles.leaky.auth_token: secrets do not")
+    assert "PASTED-SECRET" not in profiles["leaky"].describe()
+    connection = resolve_connection(profile_name="lab", env={"LAB_TOKEN": "lab-token"}, config_path=path)
+    assert connection.credentials.password.reveal() == "lab-token"
+    with pytest.raises(ConfigError, match="secrets do not belong") as error:
+        resolve_connection(profile_name="leaky", env={"TWILIO_AUTH_TOKEN": "t"}, config_path=path)
+    assert "PASTED-SECRET" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "dialect", "message"),
+    [
+        ('dialect = "restcomm"\nauth_token_env = "LAB_TOKEN"', "restcomm", "no secret: set LAB_TOKEN"),
+        ('auth_token_env = "LAB_TOKEN"', "twilio2010", "no secret: set LAB_TOKEN"),
+        ('api_key_env = "LAB_KEY"\napi_secret_env = "LAB_KEY_SECRET"\nauth_token_env = "LAB_TOKEN"', "twilio2010",
+         "no secret: set LAB_TOKEN, or LAB_KEY and LAB_KEY_SECRET"),
+        (None, "twilio2010", "no secret: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET"),
+        (None, "restcomm", "no secret: set TWILIO_AUTH_TOKEN"),  # RestComm takes no API key
+    ],
+)
+def test_a_missing_secret_names_the_variables_this_profile_reads(tmp_path, table, dialect, message):
+    env = {"TWILIO_ACCOUNT_SID": SID}
+    with pytest.raises(ConfigError) as error:
+        if table is None:
+            resolve_connection(dialect=dialect, base_url="https://x.example", env=env)
+        else:
+            path = write(tmp_path, f'[profiles.lab]\naccount_sid = "{SID}"\n{table}\n')
+            resolve_connection(profile_name="lab", base_url="https://x.example", env=env, config_path=path)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("table", "env", "message"),
+    [
+        ('api_key = "SK' + "a" * 32 + '"\napi_secret_env = "LAB_KEY_SECRET"', {},
+         "set LAB_KEY_SECRET, the secret of API key SK" + "a" * 32 + ", or drop the key"),
+        ('api_secret_env = "LAB_KEY_SECRET"', {"LAB_KEY_SECRET": "s"},
+         "LAB_KEY_SECRET holds an API key's secret, but profile lab names no key (api_key)"),
+        ('api_key_env = "LAB_KEY"\napi_secret_env = "LAB_KEY_SECRET"', {"LAB_KEY_SECRET": "s"},
+         "set both LAB_KEY and LAB_KEY_SECRET, or neither"),
+    ],
+)
+def test_half_an_api_key_names_what_is_missing(tmp_path, table, env, message):
+    path = write(tmp_path, f'[profiles.lab]\naccount_sid = "{SID}"\nauth_token_env = "LAB_TOKEN"\n{table}\n')
+    with pytest.raises(ConfigError) as error:
+        resolve_connection(profile_name="lab", base_url="https://x.example", env=env, config_path=path)
+    assert str(error.value) == message
 
 
 def test_unknown_profile_and_dialect_without_a_default_url(tmp_path):
@@ -134,8 +220,9 @@ auth_token_env = "TELNYX_KEY"
 
 def test_a_non_twilio_profile_must_name_its_token_variable(tmp_path):
     path = write(tmp_path, '[profiles.lab]\ndialect = "restcomm"\n')
+    assert "auth_token_env" in load_profiles(path)["lab"].describe()
     with pytest.raises(ConfigError, match="auth_token_env"):
-        load_profiles(path)
+        resolve_connection(profile_name="lab", env={"TWILIO_AUTH_TOKEN": "t"}, config_path=path)
 
 
 def test_a_base_url_with_a_password_is_refused_without_echoing_it(tmp_path):

@@ -57,7 +57,7 @@ def _log_retry(details: stamina.instrumentation.RetryDetails) -> None:
 stamina.instrumentation.set_on_retry_hooks([_log_retry])
 
 
-def retry_wait(error: Exception, *, idempotent: bool) -> bool | float:
+def retry_wait(error: BaseException, *, idempotent: bool) -> bool | float:
     """Whether to retry after `error`, or how many seconds to wait first (stamina's backoff hook).
 
     429 is retried for every method, since Twilio never processed it. A request that never left
@@ -455,7 +455,7 @@ class ConferenceClient:
         give_up_at = time.monotonic() + self._retry_budget
         retries = 0
 
-        def rule(error: Exception) -> bool | float:
+        def rule(error: BaseException) -> bool | float:
             nonlocal retries
             wait = retry_wait(error, idempotent=request.idempotent)
             if wait is False:

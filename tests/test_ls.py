@@ -1,0 +1,219 @@
+"""`confmon ls` as scripts meet it: a real child process against the simulator or a hostile server of
+our own on loopback, a deadline that holds, a reader that goes away (`| head -1`), a server that
+answers 5xx, and names in any script that keep the table's columns straight."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from rich.cells import cell_len
+
+from confmon.listing import render_table
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, RoomKey
+from confmon.sim.server import SimServer
+from confmon.sim.world import World
+from confmon.views import MemberView, RoomView
+from tests.simulated import ACCOUNT, TOKEN
+
+PAGE_TIME = 0.05  # seconds a page of the paging-forever server takes: 1,000 pages take ~50 s
+F_SETPIPE_SZ = 1031  # Linux: shrink a pipe, so a modest listing overflows it
+
+
+def ls_command(base_url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "confmon", "ls", "--base-url", base_url, *args]
+
+
+def environment() -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    return {**base, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
+
+
+async def run_ls(base_url: str, *args: str, within: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run `confmon ls` in a child while this loop keeps serving; the result and the seconds it took."""
+    started = time.monotonic()
+    result = await asyncio.to_thread(
+        subprocess.run, ls_command(base_url, *args), env=environment(), capture_output=True, text=True,
+        timeout=within, stdin=subprocess.DEVNULL,
+    )
+    return result, time.monotonic() - started
+
+
+# ---- a server that pages for ever ---------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def paging_forever() -> AsyncIterator[tuple[str, list[int]]]:
+    """Answers every conferences page with a valid, empty Twilio 2010 page whose next_page_uri is
+    always a new page: a listing that never ends. Each page takes PAGE_TIME, as over a real link (the
+    client stops at its 1,000th page, which would otherwise come before any deadline is tested).
+    Yields its origin and the pages served."""
+    served: list[int] = []
+
+    async def page(request: web.Request) -> web.Response:
+        number = int(request.query.get("Page", "0"))
+        served.append(number)
+        await asyncio.sleep(PAGE_TIME)
+        path = request.path
+        return web.json_response({
+            "conferences": [],
+            "page": number,
+            "page_size": 50,
+            "first_page_uri": f"{path}?PageSize=50&Page=0",
+            "previous_page_uri": None,
+            "uri": f"{path}?PageSize=50&Page={number}",
+            "next_page_uri": f"{path}?PageSize=50&Page={number + 1}&PageToken=PA{number + 1}",
+            "start": number * 50,
+            "end": number * 50,
+        })
+
+    app = web.Application()
+    app.router.add_get("/2010-04-01/Accounts/{account}/Conferences.json", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", served
+    await runner.cleanup()
+
+
+async def test_ls_gives_up_at_its_deadline_against_a_server_that_pages_for_ever(paging_forever):
+    url, served = paging_forever
+    result, took = await run_ls(url, "--deadline", "2")
+    assert result.returncode == 4, result.stderr
+    port = url.rpartition(":")[2]
+    assert result.stderr == f"confmon: gave up after 2 s: 127.0.0.1:{port} had not finished answering (--deadline 2)\n"
+    assert result.stdout == ""
+    assert len(served) > 5  # it was paging, not stuck
+    assert took < 2 + 8  # the deadline, plus the child's start-up on a loaded machine
+
+
+# ---- a server error is an answer ----------------------------------------------------------------
+
+
+async def test_a_5xx_says_the_api_answered_with_an_error(simulator: SimServer):
+    simulator.faults.fail_next(50, status=503, message="Down for maintenance")  # every retry meets it too
+    result, _ = await run_ls(simulator.base_url)
+    assert result.returncode == 4
+    assert result.stderr == "confmon: the API answered 503 Service Unavailable (code 20503): Down for maintenance\n"
+
+
+async def test_a_network_failure_still_says_cannot_reach():
+    result, _ = await run_ls("http://127.0.0.1:9")
+    assert result.returncode == 4
+    assert result.stderr.startswith("confmon: cannot reach the API: ")
+
+
+# ---- a reader that goes away --------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_world(clock) -> World:
+    return World(13, clock, ACCOUNT, target_rooms=120, traffic=False)
+
+
+@pytest_asyncio.fixture
+async def big_simulator(big_world: World) -> AsyncIterator[SimServer]:
+    server = SimServer(big_world, auth_token=TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.mark.parametrize("flags", [(), ("--json",), ("-p",), ("--json", "-p")])
+async def test_ls_into_head_stops_quietly_when_head_has_its_line(big_simulator, flags):
+    """`confmon ls | head -1`: head exits after one line; the rest of the listing meets a closed pipe."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # far less than the listing: ls must block, then meet EPIPE
+    head = await asyncio.create_subprocess_exec("head", "-1", stdin=read_end, stdout=subprocess.PIPE)
+    ls = await asyncio.create_subprocess_exec(
+        *ls_command(big_simulator.base_url, *flags),
+        stdout=write_end, stderr=subprocess.PIPE, env=environment(), stdin=subprocess.DEVNULL,
+    )
+    os.close(read_end)
+    os.close(write_end)  # head and ls hold the only ends now, as in a shell pipeline
+    first, _ = await asyncio.wait_for(head.communicate(), 60)
+    _, errors = await asyncio.wait_for(ls.communicate(), 60)
+    assert first.strip()  # head printed its line
+    assert errors == b""
+    assert ls.returncode == 141  # 128 + SIGPIPE, as a tool the signal ended
+
+
+# ---- names of any width -------------------------------------------------------------------------
+
+NAMES = [
+    "Weekly sync",
+    "会議室 東京",  # CJK: two cells a character
+    "🎉 Launch party 🚀",  # emoji: two cells
+    "Cafe\u0301 re\u0301sume\u0301",  # combining accents: no cell of their own
+    "長い名前" * 12,  # wider than the column: cut by cells, never through a character
+    "x" * 39 + "界",  # the cut falls in the middle of a wide character
+]
+PARTICIPANTS = ["山田 太郎", "🎧 Operator", "Zoe\u0308 Ng", "ゲスト" * 12]
+
+
+def starts(line: str, word: str) -> int:
+    """The display column where `word` starts in `line` (the columns after the name are ASCII)."""
+    return cell_len(line[: line.rindex(word)])
+
+
+def room(number: int, name: str) -> RoomView:
+    sid = f"CF{number:032x}"
+    created = datetime(2024, 5, 1, 9, number, tzinfo=UTC)
+    conference = Conference(sid, ACCOUNT, name, ConferenceStatus.IN_PROGRESS, region="jp1", date_created=created)
+    members = {}
+    for index, label in enumerate(PARTICIPANTS):
+        call = f"CA{number:016x}{index:016x}"
+        participant = Participant(call, sid, ParticipantStatus.CONNECTED, label=label, muted=index % 2 == 0)
+        members[call] = MemberView(participant, joined_at=0.0, last_changed=0.0)
+    return RoomView(RoomKey(ACCOUNT, sid), conference, first_seen=0.0, last_changed=0.0, members=members)
+
+
+def test_the_table_keeps_its_columns_straight_whatever_the_names():
+    table = render_table([room(number, name) for number, name in enumerate(NAMES)], with_participants=True)
+    lines = table.splitlines()
+    header, rooms = lines[0], [line for line in lines[1:] if line.startswith("CF")]
+    members = [line for line in lines if line.startswith("    CA")]
+    assert len(rooms) == len(NAMES) and len(members) == len(NAMES) * len(PARTICIPANTS)
+    # Every column after the name starts at the same display column as its heading.
+    assert {starts(line, "in-progress") for line in rooms} == {starts(header, "STATUS")}
+    assert {starts(line, "jp1") for line in rooms} == {starts(header, "REGION")}
+    assert {starts(line, "2024-05-01") for line in rooms} == {starts(header, "CREATED")}
+    assert len({starts(line, "connected") for line in members}) == 1
+    # A name too wide is cut by cells, with an ellipsis; no wide character is split.
+    widest = next(line for line in rooms if "長い名前" in line)
+    assert "…" in widest and "\ufffd" not in table
+    cut_mid_character = next(line for line in rooms if "xxxx" in line)
+    assert "界" not in cut_mid_character and "…" in cut_mid_character
+
+
+async def test_ls_prints_wide_names_in_straight_columns(simulator: SimServer):
+    """The same, end to end: rooms opened on the simulator by name, listed by a real `confmon ls`."""
+    world = simulator.world
+    for index, name in enumerate(NAMES[1:4]):
+        world.create_participant(name, from_=f"+1555000{index:04d}", to="+15550009999", label=PARTICIPANTS[index])
+    result, _ = await run_ls(simulator.base_url)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header, rooms = lines[0], lines[1:]
+    assert sum(any(name in line for name in NAMES[1:4]) for line in rooms) == 3
+    status_at = starts(header, "STATUS")
+    assert all(starts(line, line.split()[-4]) == status_at for line in rooms)  # the status word
+
+
+async def test_ls_json_keeps_names_as_they_are(simulator: SimServer):
+    simulator.world.create_participant(NAMES[2], from_="+15550000001", to="+15550009999")
+    result, _ = await run_ls(simulator.base_url, "--json")
+    assert result.returncode == 0, result.stderr
+    assert NAMES[2] in {room["friendly_name"] for room in json.loads(result.stdout)}
