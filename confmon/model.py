@@ -48,6 +48,9 @@ class Unrecognized:
     def __str__(self) -> str:
         return self.text or "?"
 
+    def __format__(self, spec: str) -> str:  # a column of statuses pads it as it pads a known one
+        return format(str(self), spec)
+
 
 @dataclass(frozen=True, slots=True)
 class Conference:

@@ -1,7 +1,7 @@
 """Secrets: values that never show themselves, and the one redaction every outgoing text passes.
 
-A `Secret` registers its value (and the encodings a server may echo it in) as it is made, so
-`redact` knows every secret this process holds, whatever its shape: a 32-hex auth token, an API
+A `Secret` registers its value as it is made, so `redact` knows every secret this process holds,
+in any case and with any of its characters percent-encoded, whatever its shape: a 32-hex auth token, an API
 secret, a Telnyx key. `sanitize.display_text`, which every wire string and every error message
 passes before it is shown, logged, audited or printed, calls `redact` first.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
-from typing import NoReturn
-from urllib.parse import quote, quote_plus
+from typing import NamedTuple, NoReturn
 
 REDACTED = "****"
 # A shorter secret is only hidden as a whole word: "pass" must not turn "passed" into "****ed".
@@ -56,38 +55,78 @@ def hide_basic_credentials(username: str, password: Secret) -> None:
 
 def redact(text: str) -> str:
     """`text` with every known secret, in any of the forms it travels in, replaced by ****."""
-    pattern = _KNOWN.pattern
-    if pattern is None or len(text) < _KNOWN.shortest or pattern.search(text) is None:
+    known = _KNOWN.published
+    if known is None or len(text) < known.shortest or not known.may_hold(text):
         return text
-    return pattern.sub(REDACTED, text)
+    return known.pattern.sub(REDACTED, text)
+
+
+class _Published(NamedTuple):
+    """One consistent view of the secrets, swapped in whole, so a reader on another thread never
+    sees a pattern from one generation beside a prefilter from another."""
+
+    pattern: re.Pattern[str]
+    shortest: int  # a text shorter than every secret holds none: most names, at no cost
+    lowered: tuple[str, ...]  # each secret lowercased, for a substring test far cheaper than the regex
+    spaced: bool  # some secret holds a space, which a form body may write as +
+
+    def may_hold(self, text: str) -> bool:
+        """False only if no secret can be in `text`: a match either holds some secret's characters
+        as they are (in any case), or escapes one of them (%XX, or + for a space)."""
+        if "%" in text or (self.spaced and "+" in text):  # not every +: phone numbers are full of them
+            return True
+        lowered = text.lower()
+        return any(value in lowered for value in self.lowered)
 
 
 class _Known:
     """The secrets of this process, as one case-insensitive pattern (rebuilt on each new secret)."""
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
+        self._values: frozenset[str] = frozenset()
         self._lock = threading.Lock()  # secrets are made on the main thread, but a worker may read
-        self.pattern: re.Pattern[str] | None = None
-        self.shortest = 0  # a text shorter than every form holds none: most names, at no cost
+        self.published: _Published | None = None
 
     def add(self, value: str) -> None:
         if not value or value.isspace():
             return
-        forms = {value, quote(value, safe=""), quote_plus(value, safe="")}
         with self._lock:
-            if forms <= self._values:
-                return
-            self._values |= forms
-            self.shortest = min(map(len, self._values))
-            self.pattern = re.compile(
-                "|".join(_alternative(form) for form in sorted(self._values, key=len, reverse=True)), re.IGNORECASE
-            )
+            if value not in self._values:
+                self._publish(self._values | {value})
+
+    def snapshot(self) -> frozenset[str]:
+        """The secrets known now, for a test to put back with `restore` once it is done."""
+        return self._values
+
+    def restore(self, values: frozenset[str]) -> None:
+        with self._lock:
+            self._publish(values)
+
+    def _publish(self, values: frozenset[str]) -> None:
+        self._values = values
+        if not values:
+            self.published = None
+            return
+        longest_first = sorted(values, key=len, reverse=True)
+        self.published = _Published(
+            pattern=re.compile("|".join(map(_alternative, longest_first)), re.IGNORECASE),
+            shortest=min(len(value) for value in values),  # an escaped form is only ever longer
+            lowered=tuple(value.lower() for value in longest_first),
+            spaced=any(" " in value for value in values),
+        )
 
 
-def _alternative(form: str) -> str:
-    escaped = re.escape(form)
-    return escaped if len(form) >= _ANYWHERE else rf"(?<!\w){escaped}(?!\w)"
+def _alternative(value: str) -> str:
+    """The secret as a pattern in which each character may also come percent-encoded, whichever
+    characters the server chose to escape (one leaves `-` alone, another writes %2D)."""
+    spelled = "".join(_character(ch) for ch in value)
+    return spelled if len(value) >= _ANYWHERE else rf"(?<!\w){spelled}(?!\w)"
+
+
+def _character(ch: str) -> str:
+    percent = "".join(f"%{byte:02X}" for byte in ch.encode())  # IGNORECASE takes %2d as %2D
+    plus = r"|\+" if ch == " " else ""  # a form body writes a space as +
+    return f"(?:{re.escape(ch)}|{percent}{plus})"
 
 
 _KNOWN = _Known()

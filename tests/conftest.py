@@ -5,12 +5,13 @@ loopback port. A module that needs another world (another seed, more rooms) over
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
 
 from confmon.clock import FrozenClock
+from confmon.secret import _KNOWN
 from confmon.sim.server import SimServer
 from confmon.sim.world import World
 from tests.simulated import ACCOUNT, TOKEN
@@ -24,6 +25,15 @@ def _no_twilio_region(monkeypatch: pytest.MonkeyPatch) -> None:
     # The SDK rewrites hosts when these are set, which would send the oracle away from loopback.
     monkeypatch.delenv("TWILIO_REGION", raising=False)
     monkeypatch.delenv("TWILIO_EDGE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _secrets_of_this_test_only() -> Iterator[None]:
+    # Every Secret registers itself for redaction for the life of the process: without this, one
+    # test's Secret("token") would redact the word "token" from every later test's messages.
+    known = _KNOWN.snapshot()
+    yield
+    _KNOWN.restore(known)
 
 
 @pytest.fixture

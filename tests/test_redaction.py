@@ -34,7 +34,8 @@ def echo(token: str) -> str:
 
 
 def leaked(text: str, token: str) -> bool:
-    return any(form in text for form in (token, token.upper(), basic(token)))
+    forms = (token, token.upper(), token.replace("-", "%2D"), basic(token))
+    return any(form in text for form in forms)
 
 
 @pytest.mark.parametrize(
@@ -46,9 +47,27 @@ def test_a_secret_of_any_shape_is_redacted_in_every_form_it_travels_in(value: st
     Secret(value)
     from urllib.parse import quote
 
-    for form in (value, value.upper(), value.lower(), quote(value, safe="")):
+    everything_escaped = "".join(f"%{byte:02x}" for byte in value.encode())
+    for form in (value, value.upper(), value.lower(), quote(value, safe=""), everything_escaped):
         assert redact(f"x {form} y") == f"x {REDACTED} y"
         assert value not in display_text(f"error: {form}")
+
+
+@pytest.mark.parametrize("form", ["my%2Dsecret%2Dtoken", "my-secret%2dtoken", "%6Dy-secret-token", "MY%2DSECRET-TOKEN"])
+def test_a_secret_is_redacted_whichever_of_its_characters_a_server_escaped(form: str) -> None:
+    Secret("my-secret-token")
+    assert redact(f"echo {form}.") == f"echo {REDACTED}."
+
+
+def test_a_space_in_a_secret_may_come_as_a_plus() -> None:
+    Secret("open sesame now")
+    assert redact("Password=open+sesame%20now&x=1") == f"Password={REDACTED}&x=1"
+
+
+def test_text_that_cannot_hold_a_secret_is_returned_as_it_is() -> None:
+    Secret("0123456789abcdef0123456789abcdef")
+    for text in ("+15551234567", "conference CF0123", "0123456789abcdef0123456789abcdeX"):
+        assert redact(text) is text
 
 
 def test_the_basic_credentials_a_server_echoes_are_redacted() -> None:
