@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from confmon import registry
-from confmon.api.client import ConferenceClient
+from confmon.api.client import MAX_BODY, ConferenceClient
 from confmon.audit import AuditLog
 from confmon.callbacks.receiver import CallbackReceiver
 from confmon.clock import Clock
@@ -106,6 +106,7 @@ def make_client(connection: Connection, clock: Clock | None = None) -> Conferenc
         username=creds.username,
         password=creds.password,
         dialect=connection.dialect,
+        max_body=connection.max_body or MAX_BODY,
         clock=clock,
     )
 

@@ -29,15 +29,17 @@ from confmon.config import (
     Connection,
     callback_settings,
     check_account_sid,
+    check_max_body_mib,
     load_profiles,
     resolve_connection,
 )
+from confmon.sanitize import display_text
 
 if TYPE_CHECKING:
     from confmon.audit import AuditLog
     from confmon.backend import Sources
     from confmon.clock import Clock
-    from confmon.views import RoomView
+    from confmon.listing import Listed
 
 EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE, EXIT_API = 2, 3, 4, 5
 # stdout's reader went away (`confmon ls | head -1`): the status of a tool killed by SIGPIPE, as the
@@ -48,6 +50,8 @@ SIM_HOST = "127.0.0.1"  # the simulator prints its token and takes any request w
 LS_DEADLINE = 60.0  # seconds `confmon ls` may take in all, by default
 # Seconds of silence before the preflight says what it is waiting for: a quick answer shows nothing.
 PROGRESS_AFTER = 1.0
+# Characters of one message on stderr, at most: a server's error text must not flood a script's log.
+MAX_MESSAGE = 1000
 
 
 class _GaveUp(Exception):
@@ -86,6 +90,17 @@ def _latency(text: str) -> float:
 
 def _deadline(text: str) -> float:
     return _seconds(text, at_least=0.0, inclusive=False)
+
+
+def _max_body(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan  # refused below, in the same words as a profile's
+    try:
+        return check_max_body_mib(value)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(f"{error}, got {text!r}") from None
 
 
 def _port(text: str) -> int:
@@ -128,6 +143,10 @@ def _options(*, defaults: bool) -> tuple[_Parser, _Parser, _Parser]:
     )
     connection.add_argument(
         "--account-sid", default=default(None), help="account SID (default: the profile's, else $TWILIO_ACCOUNT_SID)"
+    )
+    connection.add_argument(
+        "--max-body", type=_max_body, default=default(None), metavar="MIB",
+        help="refuse a response body past this many MiB (default: the profile's, else 16)",
     )
 
     monitor = _Parser(add_help=False)
@@ -191,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.add_argument(
         "--status", choices=["live", "init", "in-progress", "completed"], default="live",
-        help="which rooms (default live: init and in-progress)",
+        help="which rooms (default live: every room not completed)",
     )
     ls.add_argument("--participants", "-p", action="store_true", help="list each room's participants too")
     ls.add_argument(
@@ -277,14 +296,21 @@ def _check_options(args: argparse.Namespace) -> None:
         )
 
 
+def _say(message: str) -> None:
+    """One line on stderr. Made safe first: an error may quote a server, and a server may echo a
+    secret or send terminal escapes."""
+    print(f"confmon: {display_text(message, MAX_MESSAGE)}", file=sys.stderr)
+
+
 def _fail(code: int, message: str) -> int:
-    print(f"confmon: {message}", file=sys.stderr)
+    _say(message)
     return code
 
 
 def _connection(args: argparse.Namespace) -> Connection:
     return resolve_connection(
-        profile_name=args.profile, dialect=args.dialect, base_url=args.base_url, account_sid=args.account_sid
+        profile_name=args.profile, dialect=args.dialect, base_url=args.base_url, account_sid=args.account_sid,
+        max_body_mib=args.max_body,
     )
 
 
@@ -295,8 +321,8 @@ def _list_profiles() -> int:
     profiles = load_profiles(path)
     if not profiles:
         print(f"no profiles in {path}")
-    for profile in profiles.values():
-        print(profile.describe())  # a refused one says why; the others stay usable
+    for profile in profiles.values():  # a refused one says why; the others stay usable
+        print(display_text(profile.describe(), MAX_MESSAGE))  # a name in the file may hold an escape
     return 0
 
 
@@ -373,9 +399,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_app(sources: Sources, clock: Clock, args: argparse.Namespace) -> int:
     from confmon.launch import make_app
+    from confmon.ui.running import run_app
 
-    app = make_app(sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile)
-    return signals.run_app(app)
+    return run_app(make_app(sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile))
 
 
 async def _preflight(connection: Connection) -> None:
@@ -403,6 +429,7 @@ async def _tell_waiting(what: str, stream: TextIO) -> None:
     cancelled; elsewhere (a log) one plain line, as nothing there can be updated."""
     loop = asyncio.get_running_loop()
     started = loop.time()
+    what = display_text(what, MAX_MESSAGE)  # a host name may hold an escape, as any message may
     await asyncio.sleep(PROGRESS_AFTER)
     if not stream.isatty():
         print(f"confmon: {what}…", file=stream, flush=True)
@@ -422,14 +449,16 @@ def _run_ls(args: argparse.Namespace) -> int:
     from confmon import listing
 
     connection = _connection(args)
-    rooms = signals.run(_list_rooms(args, connection))
+    listed = signals.run(_list_rooms(args, connection))
     with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
     render = listing.render_json if args.json else listing.render_table
-    print(render(rooms, with_participants))
+    print(render(listed.rooms, with_participants))
+    if listed.warning is not None:  # what could be read is listed; what could not is said, once
+        _say(listed.warning)
     return 0
 
 
-async def _list_rooms(args: argparse.Namespace, connection: Connection) -> list[RoomView]:
+async def _list_rooms(args: argparse.Namespace, connection: Connection) -> Listed:
     """One listing, all of it within --deadline: a server that keeps handing out pages, or answers
     a byte at a time, must not keep a script waiting."""
     from confmon import listing

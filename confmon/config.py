@@ -9,6 +9,7 @@ a profile names the environment variables that hold them.
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from confmon import registry
@@ -26,6 +28,7 @@ DIALECTS = registry.NAMES
 DEFAULT_DIALECT = registry.DEFAULT
 
 _API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
+MIB = 1024 * 1024
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -52,6 +55,7 @@ class Connection:
     credentials: Credentials
     dialect: str = DEFAULT_DIALECT
     profile: str | None = None
+    max_body: int | None = None  # bytes of a response body, at most; None: the client's default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,13 +72,15 @@ class Profile:
     api_key: str | None = None  # an API key SID is not secret; its secret is read from api_secret_env
     api_key_env: str  # "" in a named profile that does not name one
     api_secret_env: str
+    max_body_mib: float | None = None  # the response body cap; None: the client's default
 
     def describe(self) -> str:
         """One line for `confmon profiles`: where each setting comes from, never a secret."""
         account = self.account_sid or f"${self.account_sid_env}"
         key = f", API key {self.api_key} + ${self.api_secret_env}" if self.api_key else ""
+        cap = f", bodies up to {self.max_body_mib:g} MiB" if self.max_body_mib is not None else ""
         return f"{self.name}: {self.dialect} at {self.base_url or 'its default URL'}, account {account}, " \
-               f"token ${self.auth_token_env}{key}"
+               f"token ${self.auth_token_env}{key}{cap}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,16 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile | RefusedProfil
 
 
 _PROFILE_SETTINGS = frozenset(f.name for f in fields(Profile)) - {"name"}
+_NUMBERS = frozenset({"max_body_mib"})  # the settings that are not strings
+
+
+def check_max_body_mib(value: object) -> float:
+    """A response body cap in MiB, from a profile or --max-body: a finite number that leaves at least
+    one byte. Raises ConfigError with what is wrong, without the value (the caller says where)."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    if not math.isfinite(number) or int(number * MIB) < 1:
+        raise ConfigError("must be a positive number of MiB (one byte at least)")
+    return float(number)
 
 
 def _profile(name: str, table: object) -> Profile:
@@ -139,8 +155,13 @@ def _profile(name: str, table: object) -> Profile:
     unknown = set(table) - _PROFILE_SETTINGS
     if unknown:
         raise ConfigError(f"profiles.{name}: unknown setting {sorted(unknown)[0]!r}")
-    if not all(isinstance(value, str) for value in table.values()):
-        raise ConfigError(f"profiles.{name}: every setting is a string")
+    if not all(isinstance(value, str) for key, value in table.items() if key not in _NUMBERS):
+        raise ConfigError(f"profiles.{name}: every setting but {', '.join(sorted(_NUMBERS))} is a string")
+    if "max_body_mib" in table:
+        try:
+            table = table | {"max_body_mib": check_max_body_mib(table["max_body_mib"])}
+        except ConfigError as error:
+            raise ConfigError(f"profiles.{name}.max_body_mib {error}") from None
     # A named profile reads only the variables it names: the TWILIO_* defaults belong to the
     # session without a profile, and must not leak a Twilio secret to a lab or another provider.
     spec = _spec(table.get("dialect", DEFAULT_DIALECT))
@@ -163,7 +184,7 @@ def _spec(dialect: str) -> registry.DialectSpec:
         raise ConfigError(str(error)) from None
 
 
-def _env_settings(env: registry.EnvVars, *, api_keys: bool = True) -> dict[str, str]:
+def _env_settings(env: registry.EnvVars, *, api_keys: bool = True) -> dict[str, Any]:
     """A profile's *_env settings from a dialect's default variables; without `api_keys`, none for a key."""
     return {
         "account_sid_env": env.account_sid,
@@ -201,6 +222,7 @@ def resolve_connection(
     env: Mapping[str, str] = os.environ,
     prompt: Callable[[str], str] | None = None,
     config_path: Path | None = None,
+    max_body_mib: float | None = None,
 ) -> Connection:
     """Flags beat the profile, the profile beats the environment's defaults. Without `default_base_url`,
     a dialect's default URL is the registry's."""
@@ -222,7 +244,9 @@ def resolve_connection(
         dialect=chosen_dialect,
         prompt=prompt,
     )
-    return Connection(check_base_url(url), credentials, chosen_dialect, profile_name)
+    mib = max_body_mib if max_body_mib is not None else profile.max_body_mib
+    max_body = int(check_max_body_mib(mib) * MIB) if mib is not None else None
+    return Connection(check_base_url(url), credentials, chosen_dialect, profile_name, max_body)
 
 
 def _named_profile(name: str, path: Path) -> Profile:

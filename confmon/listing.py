@@ -4,33 +4,47 @@ scripts. A face like the screen: it reads the session's views and imports no sou
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from confmon.model import ConferenceStatus, Participant
+from confmon.model import ConferenceStatus, Participant, Unrecognized
 from confmon.session import Session
-from confmon.views import RoomView
+from confmon.views import RoomView, partly_read_warning
 
-# `--status` words -> the conference statuses they list.
-STATUSES: dict[str, frozenset[ConferenceStatus]] = {
-    "live": frozenset({ConferenceStatus.INIT, ConferenceStatus.IN_PROGRESS}),
-    "init": frozenset({ConferenceStatus.INIT}),
-    "in-progress": frozenset({ConferenceStatus.IN_PROGRESS}),
-    "completed": frozenset({ConferenceStatus.COMPLETED}),
+# `--status` words -> whether a room's status is listed. "live" is every room not ended: a status
+# outside the documented set is no evidence that the room ended, so it is listed with the live ones.
+STATUSES: dict[str, Callable[[ConferenceStatus | Unrecognized], bool]] = {
+    "live": lambda status: status is not ConferenceStatus.COMPLETED,
+    "init": lambda status: status is ConferenceStatus.INIT,
+    "in-progress": lambda status: status is ConferenceStatus.IN_PROGRESS,
+    "completed": lambda status: status is ConferenceStatus.COMPLETED,
 }
 
 
-async def rooms(session: Session, status: str) -> list[RoomView]:
+@dataclass(frozen=True)
+class Listed:
+    """What one listing read: the rooms, and what it read only in part (records dropped, or with a
+    field unread) in the status bar's words. Odd records are a warning, not a failure."""
+
+    rooms: list[RoomView]
+    warning: str | None = None
+
+
+async def rooms(session: Session, status: str) -> Listed:
     """The rooms of one status word; raises whatever the API answered, for the CLI to report."""
     await session.open()
     if status == "completed":  # ended rooms leave the live state; the API still lists them
-        return await session.ended_rooms()
-    await session.sweep_once()
+        ended = await session.ended_rooms()
+        return Listed(ended, partly_read_warning(len(ended.problems), next(iter(ended.problems), None)))
+    await session.sweep_once()  # every live listing, and each room's participants
     wanted = STATUSES[status]
-    return [room for room in session.rooms().values() if room.conference.status in wanted]
+    health = session.status().health
+    listed = [room for room in session.rooms().values() if wanted(room.conference.status)]
+    return Listed(listed, health.partly_read_warning)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -109,8 +109,9 @@ class Snapshot:
 
     `participants` holds an entry for every conference whose participants were fetched in this
     sweep; a conference listed without an entry keeps the participants the store already knew.
-    `complete` is False when the sweep could not list every room (a page failed), in which case
-    rooms missing from it must not be taken as ended.
+    `complete` is False when the sweep could not list every room (a page failed, a record was
+    dropped), in which case rooms missing from it must not be taken as ended. Likewise a caller
+    missing from a room in `partial_participants` may be its dropped record, so has not left.
     """
 
     conferences: tuple[Conference, ...]
@@ -122,6 +123,8 @@ class Snapshot:
     complete: bool = True
     account: str = field(kw_only=True)  # whose rooms these are: the account the sweep listed
     problems: tuple[str, ...] = ()  # records the sweep dropped or read in part, one line each
+    # Conference SIDs whose participant list dropped a record: their callers are added and updated, none departed.
+    partial_participants: frozenset[str] = frozenset()
 
 
 class Action(enum.StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+from confmon.api.client import Listing
 from confmon.api.errors import ApiError, NotFound, Unavailable
 from confmon.audit import AuditLog
 from confmon.model import FLAG_UPDATES, Action, Capabilities, Conference, Outcome, OutcomeStatus, Participant, Target
@@ -20,6 +21,7 @@ NOT_SUPPORTED = "not supported by this backend"
 NO_PARTICIPANT = "no participant selected"
 NO_URL = "no URL to announce"
 ALREADY_GONE = "already gone"
+UNCONFIRMED = "could not confirm every caller left"
 _MAX_REASON = 240
 
 def action_allowed(caps: Capabilities, action: Action, *, read_only: bool) -> bool:
@@ -46,7 +48,7 @@ class ModerationClient(Protocol):
 
     async def end_conference(self, sid: str) -> Conference: ...
 
-    async def list_participants(self, conference_sid: str) -> list[Participant]: ...
+    async def list_participants(self, conference_sid: str) -> Listing[Participant]: ...
 
     async def announce(self, conference_sid: str, call_sid: str | None, url: str) -> None: ...
 
@@ -166,12 +168,15 @@ class Moderator:
         try:
             remaining = await self._client.list_participants(target.conference_sid)
         except NotFound:
-            remaining = []  # the room is gone: ended, as intended
+            remaining = Listing()  # the room is gone: ended, as intended
+        unfinished = []
         if remaining:
-            names = ", ".join(p.display_name for p in remaining)
-            return self._failed(
-                Action.END, target, f"kicked all {len(confirmed)} confirmed; joined since and not kicked: {names}"
-            )
+            unfinished.append("joined since and not kicked: " + ", ".join(p.display_name for p in remaining))
+        if remaining.dropped or remaining.problems:  # a record it could not read may be a caller still there
+            first = f" ({remaining.problems[0]})" if remaining.problems else ""
+            unfinished.append(f"{UNCONFIRMED}{first}")
+        if unfinished:
+            return self._failed(Action.END, target, f"kicked all {len(confirmed)} confirmed; " + "; ".join(unfinished))
         return Outcome(Action.END, target, OutcomeStatus.CONFIRMED)
 
     @staticmethod

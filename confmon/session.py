@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from confmon import narrator
+from confmon.api.client import Listing
 from confmon.backend import Backend, Sources
 from confmon.clock import Clock
 from confmon.feed import EventFeed, Poller
@@ -219,14 +220,17 @@ class Session:
             return "the room is being ended"
         return None
 
-    async def ended_rooms(self) -> list[RoomView]:
-        """Rooms that ended, as the API lists them (the live store keeps an ended room a minute only)."""
+    async def ended_rooms(self) -> Listing[RoomView]:
+        """Rooms that ended, as the API lists them (the live store keeps an ended room a minute only),
+        with what the listing could not read of them (its `problems` and `dropped`)."""
         backend = self._require_backend()
         conferences = await backend.client.list_conferences(status=ConferenceStatus.COMPLETED)
-        return [
-            RoomView(RoomKey(backend.account_sid, c.sid), c, first_seen=self.clock.now(), last_changed=self.clock.now())
-            for c in conferences
-        ]
+        now = self.clock.now()
+        rooms = Listing(
+            RoomView(RoomKey(backend.account_sid, c.sid), c, first_seen=now, last_changed=now) for c in conferences
+        )
+        rooms.problems, rooms.dropped = conferences.problems, conferences.dropped
+        return rooms
 
     # ---- running ------------------------------------------------------------------------------
 

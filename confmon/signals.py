@@ -3,9 +3,9 @@ went away) and SIGINT end confmon the way quitting does, so the screen leaves th
 an action in flight writes its audit line, and the exit status is the shell's 128 + the signal.
 
 Inside an event loop a signal only asks: the loop's handler runs between callbacks, and cancels the
-command's task or asks the app to exit. Outside one (parsing, the token prompt, printing) SIGTERM
-and SIGHUP raise `Interrupted`, as SIGINT raises KeyboardInterrupt. Never raise it inside a loop:
-a task it lands in keeps it as its result, and the process carries on.
+command's task (`run`) or asks the app to exit (`confmon.ui.running`). Outside one (parsing, the
+token prompt, printing) SIGTERM and SIGHUP raise `Interrupted`, as SIGINT raises KeyboardInterrupt.
+Never raise it inside a loop: a task it lands in keeps it as its result, and the process carries on.
 """
 
 from __future__ import annotations
@@ -16,17 +16,11 @@ import signal
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from textual.app import App
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 TERMINATING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-# Seconds, after the app has closed, for the tasks it cancelled to finish: an action interrupted
-# mid-call writes its audit line from a worker thread, and the process must not end before it lands.
-SETTLE = 5.0
 
 
 def exit_code(signum: int) -> int:
@@ -115,50 +109,3 @@ def run(main: Coroutine[Any, Any, T]) -> T:
                 raise Interrupted(caught.signum) from None
 
     return asyncio.run(guarded())
-
-
-def run_app(app: App[Any]) -> int:
-    """Run a Textual app until it exits; a terminating signal asks it to exit as `q` would (Textual
-    restores the terminal and cancels the workers), then returns 128 + the signal."""
-    _resume_only_after_suspend(app)
-
-    async def guarded() -> int:
-        with on_termination(lambda signum: app.exit(return_code=exit_code(signum))) as caught:
-            await app.run_async()
-            await _settle()
-        if caught.signum is not None:
-            return exit_code(caught.signum)
-        return app.return_code or 0
-
-    return asyncio.run(guarded())
-
-
-async def _settle() -> None:
-    """Let the tasks the app cancelled finish (an interrupted action's audit write), within SETTLE,
-    rather than have asyncio.run cancel them a second time on its way out."""
-    others = asyncio.all_tasks() - {asyncio.current_task()}
-    if others:
-        await asyncio.wait(others, timeout=SETTLE)
-
-
-def _resume_only_after_suspend(app: App[Any]) -> None:
-    """Textual's Linux driver restarts application mode on every SIGCONT, meant for the one that
-    follows its own Ctrl+Z. A terminal that goes away (a closed window) sends SIGHUP with SIGCONT:
-    restarting then starts a second writer thread on a dead terminal, and the exit waits on the
-    first for ever. Resume only what was suspended."""
-    from textual.drivers.linux_driver import LinuxDriver
-
-    class Driver(LinuxDriver):
-        _suspended = False
-
-        def _sigtstp_application(self, *args: object) -> None:
-            self._suspended = True
-            super()._sigtstp_application(*args)
-
-        def _sigcont_application(self, *args: object) -> None:
-            if self._suspended:
-                self._suspended = False
-                super()._sigcont_application(*args)
-
-    if app.driver_class is LinuxDriver:
-        app.driver_class = Driver

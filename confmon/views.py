@@ -45,6 +45,19 @@ class FeedHealth:
     partly_read: int = 0
     partly_read_first: str | None = None
 
+    @property
+    def partly_read_warning(self) -> str | None:
+        return partly_read_warning(self.partly_read, self.partly_read_first)
+
+
+def partly_read_warning(count: int, first: str | None) -> str | None:
+    """'N records partly read: <the first reason>', in the words of every face (the status bar,
+    `ls` on stderr), so a script's log and the screen say the same; None when all was read."""
+    if not count:
+        return None
+    records = "1 record" if count == 1 else f"{count} records"
+    return f"{records} partly read: {first}"
+
 
 @dataclass(frozen=True, slots=True)
 class FeedMode:

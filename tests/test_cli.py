@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from confmon.callbacks.receiver import CallbackReceiver
-from confmon.cli import build_parser
+from confmon.cli import _fail, build_parser
 from confmon.secret import Secret
 
 ACCOUNT = "AC" + "c1" * 16
@@ -85,6 +85,10 @@ def test_ls_with_an_api_key(sim_url):
         (["--profile", "lab", "--dialect", "restcomm", "ls"], {"profile": "lab", "dialect": "restcomm"}),
         (["ls", "--base-url", "http://x"], {"base_url": "http://x", "profile": None}),
         (["--dialect", "twilio2008", "sim"], {"dialect": "twilio2008"}),
+        (["--max-body", "8"], {"max_body": 8.0}),
+        (["--max-body", "2", "ls"], {"max_body": 2.0}),
+        (["ls", "--max-body", "0.5"], {"max_body": 0.5}),
+        (["ls"], {"max_body": None}),  # the profile's, else the client's default
     ],
 )
 def test_options_before_a_subcommand_are_kept(argv, expected):
@@ -112,6 +116,11 @@ def test_options_before_a_subcommand_are_kept(argv, expected):
         (("ls", "--deadline", "0"), creds(), 2, "--deadline: must be more than 0 seconds, got 0"),
         (("ls", "--deadline", "-1"), creds(), 2, "--deadline"),
         (("ls", "--deadline", "soon"), creds(), 2, "must be a number of seconds"),
+        (("ls", "--max-body", "0"), creds(), 2, "--max-body: must be a positive number of MiB (one byte at least)"),
+        (("ls", "--max-body", "-3"), creds(), 2, "--max-body"),
+        (("ls", "--max-body", "1e-9"), creds(), 2, "one byte at least"),
+        (("ls", "--max-body", "lots"), creds(), 2, "--max-body"),
+        (("--max-body", "inf"), creds(), 2, "--max-body"),
         (("ls", "--base-url", "http://user:pw@127.0.0.1:9"), creds(), 2, "must not carry credentials"),
         (("ls", "--base-url", "http://[::1"), creds(), 2, "http(s) URL"),
         (("--public-url", "https://cb.example.test/"), creds(), 2, "needs --callbacks"),
@@ -267,3 +276,42 @@ def test_profiles_are_listed_without_secrets(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"confmon: {config / 'config.toml'}: profiles.leaky.auth_token: secrets do not")
     assert "pasted-secret-value" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_body_past_max_body_is_a_bad_response_naming_the_cap(sim_url):
+    result = confmon("ls", "--base-url", sim_url, "--max-body", "0.001", env=creds())
+    assert result.returncode == 5
+    assert result.stderr == "confmon: bad response: response body over the 1,048 bytes limit\n"
+    # The monitor's client has it too: its first request is refused before the screen opens.
+    result = confmon("--base-url", sim_url, "--max-body", "0.0001", env=creds())
+    assert result.returncode == 5 and "over the 104 bytes limit" in result.stderr
+
+
+def test_a_profile_sets_max_body_and_the_flag_beats_it(sim_url, tmp_path):
+    config = tmp_path / "confmon"
+    config.mkdir()
+    (config / "config.toml").write_text(
+        f'[profiles.tight]\nbase_url = "{sim_url}"\naccount_sid = "{ACCOUNT}"\nauth_token_env = "SIM_TOKEN"\n'
+        "max_body_mib = 0.001\n"
+        f'[profiles.broken]\nbase_url = "{sim_url}"\naccount_sid = "{ACCOUNT}"\nauth_token_env = "SIM_TOKEN"\n'
+        "max_body_mib = -1\n"
+    )
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "SIM_TOKEN": TOKEN}
+    result = confmon("ls", "--profile", "tight", env=env)
+    assert result.returncode == 5 and "over the 1,048 bytes limit" in result.stderr
+    result = confmon("ls", "--profile", "tight", "--max-body", "16", env=env)
+    assert result.returncode == 0, result.stderr
+    result = confmon("profiles", env=env)
+    tight, broken = result.stdout.splitlines()
+    assert tight.endswith(", bodies up to 0.001 MiB")
+    assert broken == (
+        "broken: not usable: profiles.broken.max_body_mib must be a positive number of MiB (one byte at least)"
+    )
+
+
+def test_an_error_line_shows_no_secret_and_no_terminal_escape(capsys):
+    secret = Secret("a-long-unique-test-secret-for-the-error-line")
+    code = _fail(5, f"the server said: token {secret.reveal()} is \x1b[2J\x1b]0;pwned\x07bad\nsecond line")
+    assert code == 5
+    err = capsys.readouterr().err
+    assert err == "confmon: the server said: token **** is \\x1b[2J\\x1b]0;pwned\\x07bad second line\n"

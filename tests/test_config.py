@@ -7,6 +7,7 @@ import pytest
 
 from confmon import registry
 from confmon.config import (
+    MIB,
     ConfigError,
     RefusedProfile,
     check_account_sid,
@@ -94,6 +95,14 @@ def test_telnyx_accounts_are_not_twilio_sids():
         ('[profiles.p]\ndialect = "plivo"\n', "unknown dialect"),
         ('[profiles.p]\nauth_token_env = "not a name"\n', "environment variable name"),
         ('[profiles.p]\nport = 8\n', "unknown setting"),
+        ('[profiles.p]\ndialect = 8\n', "every setting but max_body_mib is a string"),
+        ('[profiles.p]\nmax_body_mib = 0\n', "max_body_mib must be a positive number of MiB"),
+        ('[profiles.p]\nmax_body_mib = -16\n', "max_body_mib must be a positive number of MiB"),
+        ('[profiles.p]\nmax_body_mib = 1e-9\n', "(one byte at least)"),
+        ('[profiles.p]\nmax_body_mib = nan\n', "max_body_mib must be a positive number of MiB"),
+        ('[profiles.p]\nmax_body_mib = inf\n', "max_body_mib must be a positive number of MiB"),
+        ('[profiles.p]\nmax_body_mib = "16"\n', "max_body_mib must be a positive number of MiB"),
+        ('[profiles.p]\nmax_body_mib = true\n', "max_body_mib must be a positive number of MiB"),
         ('[profiles]\np = "oops"\n', "must be a table"),
     ],
 )
@@ -273,3 +282,38 @@ def test_without_a_url_function_the_registry_gives_the_dialects_default():
     assert resolve_connection(dialect="telnyx", env=env).base_url == "https://api.telnyx.com"
     with pytest.raises(ConfigError, match="has no public default"):
         resolve_connection(dialect="signalwire", env=env)
+
+
+def test_max_body_comes_from_the_flag_else_the_profile_else_the_clients_default(tmp_path):
+    path = write(tmp_path, f"""
+[profiles.big]
+account_sid = "{SID}"
+max_body_mib = 64
+
+[profiles.tiny]
+account_sid = "{SID}"
+max_body_mib = 0.5
+
+[profiles.plain]
+account_sid = "{SID}"
+
+[profiles.broken]
+account_sid = "{SID}"
+max_body_mib = 0
+""")
+    env = {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "t"}
+
+    def max_body(profile: str | None, flag: float | None = None) -> int | None:
+        return resolve_connection(profile_name=profile, max_body_mib=flag, env=env, config_path=path).max_body
+
+    profiles = load_profiles(path)
+    assert profiles["big"].describe().endswith(", bodies up to 64 MiB")
+    assert (max_body("big"), max_body("tiny")) == (64 * MIB, MIB // 2)
+    assert max_body("plain") is None and max_body(None) is None
+    assert max_body("big", 2) == max_body(None, 2) == 2 * MIB  # the flag wins
+    # A profile with a bad cap is refused alone, with the reason; the others stay usable.
+    assert profiles["broken"].describe() == (
+        "broken: not usable: profiles.broken.max_body_mib must be a positive number of MiB (one byte at least)"
+    )
+    with pytest.raises(ConfigError, match="max_body_mib must be a positive number"):
+        max_body("broken", 2)

@@ -262,7 +262,8 @@ def test_json_recordings_follow_the_openapi_schema() -> None:
         page = twilio.parse_recording_page(js({"recordings": [recording | bad, recording]}))
         assert len(page.items) == 2 and page.problems == (f"recording {recording['sid']}: {problem}",)
     page = twilio.parse_recording_page(js({"recordings": [recording | {"sid": "CA" + "c" * 32}, recording]}))
-    assert len(page.items) == 1 and page.problems == ("recording #1 dropped: sid is not a RE sid",)
+    assert len(page.items) == 1 and page.dropped == 1
+    assert page.problems == (f"recording CA{'c' * 32} dropped: sid is not a RE sid",)  # named by the sid it sent
 
 
 def test_twilio_xml_errors() -> None:

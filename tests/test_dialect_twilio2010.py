@@ -302,22 +302,27 @@ def test_an_unreadable_field_of_a_room_is_read_as_unknown_and_named(
     assert getattr(odd, field) == read_as
     assert other == d.parse_conference(body(OTHER_ROOM))  # the other record is read whole
     assert page.problems == ((f"conference {CF}: {problem}",) if problem else ())
+    assert page.dropped == 0  # read in part is not dropped
 
 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"sid": None}, "sid is missing"),
-        ({"sid": "CF123"}, "sid is not a CF sid"),
-        ({"sid": "CA" + "a" * 32}, "sid is not a CF sid"),
+        ({"sid": None}, "conference #1 dropped: sid is missing"),  # no sid to name it by: its position
+        ({"sid": ""}, "conference #1 dropped: sid is not a CF sid"),
+        ({"sid": 42}, "conference #1 dropped: sid is not a CF sid"),
+        ({"sid": "CF123"}, "conference CF123 dropped: sid is not a CF sid"),  # the sid it sent
+        ({"sid": "CA" + "a" * 32}, f"conference CA{'a' * 32} dropped: sid is not a CF sid"),
+        ({"sid": "\x1b[2J" + "9" * 60}, f"conference \\x1b[2J{'9' * 32}… dropped: sid is not a CF sid"),
     ],
 )
 def test_a_room_without_a_readable_sid_is_dropped_alone(change: dict[str, object], problem: str) -> None:
     page = d.parse_conference_page(page_of(CONFERENCE_FETCH | change, OTHER_ROOM))
     assert [room.sid for room in page.items] == [OTHER_ROOM["sid"]]
-    assert page.problems == (f"conference #1 dropped: {problem}",)
+    assert page.problems == (problem,) and page.dropped == 1
     page = d.parse_conference_page(page_of(OTHER_ROOM, "not an object"))
     assert len(page.items) == 1 and page.problems == ("conference #2 dropped: expected an object",)
+    assert page.dropped == 1
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,113 @@ async def test_a_network_failure_still_says_cannot_reach():
     assert result.stderr.startswith("confmon: cannot reach the API: ")
 
 
+# ---- odd records: what can be read is listed, the rest is said in one line ----------------------
+
+CREATED = "Mon, 06 May 2024 09:00:00 +0000"
+
+
+def sid(prefix: str, number: int) -> str:
+    return f"{prefix}{number:032x}"
+
+
+def conference(number: int, status: str, **odd: str) -> dict[str, object]:
+    return {
+        "sid": sid("CF", number), "account_sid": ACCOUNT, "friendly_name": f"Room {number}", "status": status,
+        "region": "us1", "date_created": CREATED, "date_updated": CREATED, **odd,
+    }
+
+
+def participant(room: int, number: int, **odd: str) -> dict[str, object]:
+    return {
+        "call_sid": sid("CA", room * 100 + number), "conference_sid": sid("CF", room), "account_sid": ACCOUNT,
+        "label": f"Caller {room}.{number}", "status": "connected", "muted": False, "hold": False,
+        "coaching": False, "date_created": CREATED, "date_updated": CREATED, **odd,
+    }
+
+
+# Live: a room whose date is no date, one whose status no docs list, and a plain one, whose second
+# caller's date is no date. Ended: a room whose date is no date, and a plain one.
+LIVE = [conference(1, "in-progress", date_updated="yesterday-ish"), conference(2, "RUNNING_RECONNECTING"),
+        conference(3, "in-progress")]
+ENDED = [conference(4, "completed", date_created="last week"), conference(5, "completed")]
+CALLERS = {sid("CF", 3): [participant(3, 1), participant(3, 2, date_created="soon")]}
+
+
+@pytest_asyncio.fixture
+async def odd_account() -> AsyncIterator[str]:
+    """A Twilio 2010 JSON account whose listings hold the odd records above; yields its origin."""
+
+    def page(key: str, records: list[dict[str, object]]) -> web.Response:
+        return web.json_response({key: records, "page": 0, "page_size": 50, "next_page_uri": None})
+
+    async def conferences(request: web.Request) -> web.Response:
+        wanted = request.query.get("Status")
+        return page("conferences", {"init": [], "in-progress": LIVE, "completed": ENDED}.get(wanted or "", []))
+
+    async def participants(request: web.Request) -> web.Response:
+        return page("participants", CALLERS.get(request.match_info["room"], []))
+
+    app = web.Application()
+    root = "/2010-04-01/Accounts/{account}/Conferences"
+    app.router.add_get(f"{root}.json", conferences)
+    app.router.add_get(f"{root}/{{room}}/Participants.json", participants)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+def warning(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line on stderr of a listing that succeeded."""
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+async def test_ls_lists_what_it_could_read_and_says_what_it_could_not_in_one_line(odd_account):
+    result, _ = await run_ls(odd_account)
+    # The odd room date and the odd caller date: the participants are read in the same sweep.
+    assert warning(result) == f"confmon: 2 records partly read: conference {sid('CF', 1)}: date_updated is not a date"
+    rows = {line.split()[0]: line.split()[3] for line in result.stdout.splitlines()[1:]}
+    # An undocumented status is no evidence the room ended: it is live, shown as the server said it.
+    assert rows == {sid("CF", 1): "in-progress", sid("CF", 2): "RUNNING_RECONNECTING", sid("CF", 3): "in-progress"}
+
+
+async def test_ls_with_participants_lists_the_caller_read_in_part(odd_account):
+    result, _ = await run_ls(odd_account, "-p")
+    assert warning(result).startswith("confmon: 2 records partly read: ")
+    assert sid("CA", 302) in result.stdout and "Caller 3.2" in result.stdout
+
+
+async def test_ls_json_gives_an_undocumented_status_as_its_text(odd_account):
+    result, _ = await run_ls(odd_account, "--json", "-p")
+    assert warning(result).startswith("confmon: 2 records partly read: ")
+    rooms = {room["sid"]: room for room in json.loads(result.stdout)}
+    assert rooms[sid("CF", 2)]["status"] == "RUNNING_RECONNECTING"
+    assert rooms[sid("CF", 1)]["date_updated"] is None  # unreadable: unknown, not a guess
+    callers = {p["call_sid"]: p for p in rooms[sid("CF", 3)]["participants"]}
+    assert callers[sid("CA", 302)]["date_created"] is None
+
+
+async def test_ls_in_progress_lists_only_the_rooms_known_to_be_in_progress(odd_account):
+    result, _ = await run_ls(odd_account, "--status", "in-progress")
+    assert warning(result).startswith("confmon: 2 records partly read: ")
+    assert sid("CF", 2) not in result.stdout and sid("CF", 1) in result.stdout
+
+
+async def test_ls_completed_says_what_it_could_not_read_of_the_ended_rooms(odd_account):
+    result, _ = await run_ls(odd_account, "--status", "completed")
+    assert warning(result) == f"confmon: 1 record partly read: conference {sid('CF', 4)}: date_created is not a date"
+    assert sid("CF", 4) in result.stdout and sid("CF", 5) in result.stdout
+
+
+async def test_a_listing_read_whole_says_nothing_on_stderr(simulator: SimServer):
+    result, _ = await run_ls(simulator.base_url, "-p")
+    assert result.returncode == 0 and result.stderr == ""
+
+
 # ---- a reader that goes away --------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from confmon.api.client import Listing
 from confmon.api.errors import AuthFailed, NotFound, RateLimited, Unavailable
 from confmon.audit import AuditLog
 from confmon.clock import FrozenClock
@@ -34,10 +35,11 @@ ROOM_TARGET = Target(RoomKey(ROOM.account_sid, ROOM.sid), None, "Sales weekly sy
 
 
 class FakeClient:
-    """Records calls; `fail` makes every call raise it."""
+    """Records calls; `fail` makes every call raise it; `remaining` is what a participant listing finds."""
 
-    def __init__(self, fail: BaseException | None = None) -> None:
+    def __init__(self, fail: BaseException | None = None, remaining: Listing[Participant] | None = None) -> None:
         self.fail = fail
+        self.remaining = remaining if remaining is not None else Listing()
         self.calls: list[tuple] = []
 
     async def _answer(self, call: tuple, result):
@@ -56,6 +58,9 @@ class FakeClient:
 
     async def end_conference(self, sid) -> Conference:
         return await self._answer(("end", sid), dataclasses.replace(ROOM, status=ConferenceStatus.COMPLETED))
+
+    async def list_participants(self, conference_sid) -> Listing[Participant]:
+        return await self._answer(("list", conference_sid), self.remaining)
 
 
 @pytest.fixture
@@ -100,6 +105,42 @@ async def test_kick_and_end_are_confirmed(audit_path: Path) -> None:
     assert kicked.status is OutcomeStatus.CONFIRMED
     assert ended.status is OutcomeStatus.CONFIRMED and ended.conference.status is ConferenceStatus.COMPLETED
     assert [r["action"] for r in records(audit_path)] == ["kick", "end"]
+
+
+def listing(*people: Participant, problems: tuple[str, ...] = (), dropped: int = 0) -> Listing[Participant]:
+    found = Listing(people)
+    found.problems, found.dropped = problems, dropped
+    return found
+
+
+BOB = Participant("CA" + "3" * 32, ROOM.sid, ParticipantStatus.CONNECTED, label="bob")
+DROPPED = "participant #1 dropped: call_sid is missing"
+UNCONFIRMED = "kicked all 1 confirmed; could not confirm every caller left"
+
+
+@pytest.mark.parametrize(
+    ("remaining", "error"),
+    [
+        (listing(), None),
+        (listing(BOB), "kicked all 1 confirmed; joined since and not kicked: bob"),
+        # A record the re-listing could not read may be a caller still in the room.
+        (listing(problems=(DROPPED,), dropped=1), f"{UNCONFIRMED} ({DROPPED})"),
+        (listing(dropped=1), UNCONFIRMED),
+        (listing(BOB, problems=(f"participant {BOB.call_sid}: muted is not a boolean",)),
+         f"kicked all 1 confirmed; joined since and not kicked: bob; could not confirm every caller left "
+         f"(participant {BOB.call_sid}: muted is not a boolean)"),
+    ],
+)  # fmt: skip
+async def test_ending_by_kicking_everyone_is_confirmed_only_when_nobody_may_be_left(
+    audit_path: Path, remaining: Listing[Participant], error: str | None
+) -> None:
+    client = FakeClient(remaining=remaining)
+    kick_all = Capabilities(can_end=False, end_by_kicking_all=True)
+    target = dataclasses.replace(ROOM_TARGET, call_sids=(ALICE.call_sid,))
+    outcome = await moderator(client, audit_path, capabilities=kick_all).perform(Action.END, target)
+    assert client.calls == [("kick", ROOM.sid, ALICE.call_sid), ("list", ROOM.sid)]
+    assert outcome.status is (OutcomeStatus.CONFIRMED if error is None else OutcomeStatus.FAILED)
+    assert outcome.error == error
 
 
 @pytest.mark.parametrize(("action", "target"), [(Action.KICK, ALICE_TARGET), (Action.END, ROOM_TARGET)])

@@ -21,6 +21,7 @@ from confmon.model import (
     RoomKey,
     Snapshot,
     Target,
+    Unrecognized,
 )
 from confmon.store import Changes, Store
 from confmon.store.notes import Problem
@@ -545,3 +546,54 @@ def test_a_flood_of_odd_records_is_told_in_a_few_lines(store: Store) -> None:
     odd = tuple(f"conference #{n} dropped: sid is missing" for n in range(1, 1001))
     told = [text for text in texts(store.apply_snapshot(snap({SALES: None}, problems=odd))) if "read in part" in text]
     assert len(told) == 5 and told[-1].endswith("(and 995 others)")
+
+
+# ---- records a sweep dropped ------------------------------------------------------------------
+# A record without a readable sid is dropped from its listing (the client says so by an incomplete
+# snapshot, or by `partial_participants` for a room): whoever it was may still be there.
+
+
+def test_a_dropped_room_record_does_not_end_that_room(store: Store, clock: FrozenClock) -> None:
+    clock.advance(1)
+    dropped = ("conference #2 dropped: sid is missing",)  # the bridge, unreadable this once
+    changes = store.apply_snapshot(snap({SALES: (ALICE, BOB)}, complete=False, problems=dropped))
+    assert store.rooms[key(BRIDGE)].ended_at is None and (key(BRIDGE), CAROL.call_sid) in present(store)
+    assert not changes.rooms_updated and not [text for text in texts(changes) if "ended" in text]
+
+
+def test_a_dropped_participant_record_does_not_depart_the_caller(store: Store, clock: FrozenClock) -> None:
+    """Bob's record was dropped: he stays; alice's change and dave's arrival are still taken."""
+    dave = part(SALES, 4, "dave")
+    muted_alice = dataclasses.replace(ALICE, muted=True)
+    clock.advance(1)
+    dropped = (f"room {SALES.sid}: participant #2 dropped: call_sid is missing",)
+    partial = frozenset({SALES.sid})
+    changes = store.apply_snapshot(
+        snap({SALES: (muted_alice, dave), BRIDGE: ()}, problems=dropped, partial_participants=partial)
+    )
+    assert {call_sid: p for (room, call_sid), p in present(store).items() if room == key(SALES)} == {
+        ALICE.call_sid: muted_alice,
+        BOB.call_sid: BOB,
+        dave.call_sid: dave,
+    }
+    assert (key(BRIDGE), CAROL.call_sid) not in present(store)  # the bridge's list was whole: carol left
+    assert set(texts(changes)) >= {"dave joined Sales weekly sync", "carol left Incident bridge 42"}
+    assert not [text for text in texts(changes) if text.startswith("bob")]
+
+    clock.advance(1)  # the next whole list decides
+    changes = store.apply_snapshot(snap({SALES: (muted_alice, dave), BRIDGE: ()}))
+    assert (key(SALES), BOB.call_sid) not in present(store) and "bob left Sales weekly sync" in texts(changes)
+
+
+def test_a_record_read_in_part_still_reconciles(store: Store, clock: FrozenClock) -> None:
+    """An undocumented status is read, not dropped: the room stays live, who is missing has left."""
+    odd_room = dataclasses.replace(SALES, status=Unrecognized("paused"))
+    odd_alice = dataclasses.replace(ALICE, status=Unrecognized(""))
+    clock.advance(1)
+    partly = (f"room {SALES.sid}: participant {ALICE.call_sid}: status is missing",)
+    changes = store.apply_snapshot(snap({odd_room: (odd_alice,)}, problems=partly))
+    assert present(store) == {(key(SALES), ALICE.call_sid): odd_alice}  # bob left, the bridge ended
+    assert store.rooms[key(SALES)].conference == odd_room and store.rooms[key(SALES)].ended_at is None
+    assert store.rooms[key(BRIDGE)].ended_at is not None
+    assert "bob left Sales weekly sync" in texts(changes)
+    assert health(store).partly_read_first == partly[0]

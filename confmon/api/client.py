@@ -21,7 +21,7 @@ from datetime import date
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar
 
 import aiohttp
 import httpx
@@ -121,6 +121,10 @@ def _size(n: int) -> str:
     return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
+def _too_big(limit: int) -> BadResponse:
+    return BadResponse(f"response body over the {_size(limit)} limit")
+
+
 async def _all(*coros: Coroutine[Any, Any, T]) -> list[T]:
     """Run concurrently. On the first failure, cancel the rest and raise that error itself, not a group."""
     try:
@@ -132,9 +136,20 @@ async def _all(*coros: Coroutine[Any, Any, T]) -> list[T]:
 
 
 class Listing(list[T]):
-    """A listing's records, every page of it; `problems` names each record it dropped or read in part."""
+    """A listing's records, every page of it; `problems` names each record it dropped or read in part,
+    `dropped` counts the ones it could not read at all (someone missing from it may be one of them)."""
 
     problems: tuple[str, ...] = ()
+    dropped: int = 0
+
+
+class _Details(NamedTuple):
+    """What a sweep read of its rooms beyond the room listing."""
+
+    participants: dict[str, tuple[Participant, ...]]
+    recordings: dict[str, tuple[Recording, ...]]
+    problems: tuple[str, ...]  # each prefixed with its room, the rooms in the sweep's order
+    partial_participants: frozenset[str]  # the rooms whose participant listing dropped a record
 
 
 class _BearerAuth(httpx.Auth):
@@ -365,7 +380,6 @@ class ConferenceClient:
         for listing in reversed(listings):
             for room in listing:
                 rooms.setdefault(room.sid, room)
-        problems = [problem for listing in listings for problem in listing.problems]
         order = [
             sid for sid in dict.fromkeys([sid for sid in priority if sid in rooms] + list(rooms)) if sid not in skip
         ]
@@ -373,25 +387,26 @@ class ConferenceClient:
         if self.dialect.list_recordings is not None:
             asked = list(dict.fromkeys(sid for sid in recordings_for if sid in rooms))
             wanted = set(asked[:MAX_RECORDING_ROOMS])
-        participants, recordings = await self._details_of(order, wanted, problems)
+        details = await self._details_of(order, wanted)
+        problems = [problem for listing in listings for problem in listing.problems] + list(details.problems)
         return Snapshot(
             conferences=tuple(rooms.values()),
-            participants=participants,
-            recordings=recordings,
+            participants=details.participants,
+            recordings=details.recordings,
             taken_at=self._clock.now(),
             latency=self._clock.now() - started,
-            complete=True,
+            # A dropped room record may be a live room: what this sweep does not list is not taken as ended.
+            complete=not any(listing.dropped for listing in listings),
             account=self._account_sid,
-            problems=tuple(problems),
+            problems=tuple(dict.fromkeys(problems)),  # a room caught in two listings is named once
+            partial_participants=details.partial_participants,
         )
 
-    async def _details_of(
-        self, sids: list[str], with_recordings: set[str], problems: list[str]
-    ) -> tuple[dict[str, tuple[Participant, ...]], dict[str, tuple[Recording, ...]]]:
-        """Each room's participants (and recordings, for `with_recordings`); what could not be read
-        of their records is added to `problems`."""
-        participants: dict[str, tuple[Participant, ...]] = {}
-        recordings: dict[str, tuple[Recording, ...]] = {}
+    async def _details_of(self, sids: list[str], with_recordings: set[str]) -> _Details:
+        """Each room's participants (and recordings, for `with_recordings`), and what could not be
+        read of their records."""
+        participants: dict[str, Listing[Participant]] = {}
+        recordings: dict[str, Listing[Recording]] = {}
         jobs: list[tuple[str, bool]] = []
         for sid in sids:
             jobs.append((sid, False))
@@ -402,19 +417,25 @@ class ConferenceClient:
         async def worker() -> None:
             for sid, is_recordings in pending:
                 with contextlib.suppress(NotFound):  # the room ended between the listing and this fetch
-                    listing: Listing[Recording] | Listing[Participant]
                     if is_recordings:
-                        recordings[sid] = tuple(listing := await self.list_recordings(sid))
+                        recordings[sid] = await self.list_recordings(sid)
                     else:
-                        participants[sid] = tuple(listing := await self.list_participants(sid))
-                    problems.extend(listing.problems)
+                        participants[sid] = await self.list_participants(sid)
 
         # A fixed set of workers, not a task per room behind a semaphore, so the priority order is the
         # order of requests, and a sweep of 1,000 rooms holds max_concurrency tasks.
         await _all(*(worker() for _ in range(min(self._max_concurrency, len(jobs)))))
-        return (
-            {sid: participants[sid] for sid in sids if sid in participants},
-            {sid: recordings[sid] for sid in sids if sid in recordings},
+        return _Details(
+            {sid: tuple(participants[sid]) for sid in sids if sid in participants},
+            {sid: tuple(recordings[sid]) for sid in sids if sid in recordings},
+            tuple(
+                f"room {sid}: {problem}"
+                for sid in sids
+                for listing in (participants.get(sid), recordings.get(sid))
+                if listing is not None
+                for problem in listing.problems
+            ),
+            frozenset(sid for sid, listing in participants.items() if listing.dropped),
         )
 
     # HTTP
@@ -422,6 +443,7 @@ class ConferenceClient:
     async def _list(self, request: Request, parse: Callable[[bytes], Page[T]]) -> Listing[T]:
         items: Listing[T] = Listing()
         problems: list[str] = []
+        dropped = 0
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         next_request: Request | None = request
         while next_request is not None:
@@ -434,10 +456,11 @@ class ConferenceClient:
             page = parse(await self._call(next_request))
             items.extend(page.items)
             problems.extend(page.problems)
+            dropped += page.dropped
             if page.next_page_uri is not None:
                 page = dataclasses.replace(page, next_page_uri=self._page_uri(page.next_page_uri))
             next_request = self.dialect.next_page(next_request, page)
-        items.problems = tuple(problems)
+        items.problems, items.dropped = tuple(problems), dropped
         return items
 
     def _page_uri(self, uri: str) -> str:
@@ -510,17 +533,16 @@ class ConferenceClient:
     async def _read(response: httpx.Response, limit: int, *, whole: bool) -> bytes:
         """The body, up to `limit` bytes. Past it: BadResponse if the body is wanted `whole`, else its
         head (an error body's message is at its start). Refused before a byte is read if it says so."""
-        too_big = BadResponse(f"response body over the {_size(limit)} limit")
         declared = response.headers.get("content-length", "")
         if whole and declared.isdigit() and int(declared) > limit:
-            raise too_big
+            raise _too_big(limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > limit:
                 if whole:
-                    raise too_big
+                    raise _too_big(limit)
                 chunks.append(chunk[: len(chunk) - (size - limit)])
                 break
             chunks.append(chunk)

@@ -1,7 +1,8 @@
 """A sweep's snapshot against what is on screen: rooms and callers come, change and go by diff.
 
 A sweep that began before news it could not have seen (an operator's confirmed action, a callback)
-does not undo that news; a room missing from a complete listing has ended.
+does not undo that news; a room missing from a complete listing has ended, and a caller missing from
+a participant listing has left, unless that listing dropped a record (it may have been theirs).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
             continue
         participants = snapshot.participants.get(conference.sid)
         if participants is not None:
-            _reconcile_members(state, room, participants, started, now, out, narrate)
+            whole = conference.sid not in snapshot.partial_participants
+            _reconcile_members(state, room, participants, started, now, out, narrate, departures=whole)
         recordings = snapshot.recordings.get(conference.sid)
         if recordings is not None and recordings != room.recordings:
             room.recordings = recordings
@@ -151,7 +153,10 @@ def _reconcile_members(
     now: float,
     out: ChangeSet,
     narrate: bool,
+    *,
+    departures: bool,
 ) -> None:
+    """Add and update the listed callers; with `departures`, those missing from the listing have left."""
     key = room.key
     members = room._members
     seen: set[str] = set()
@@ -185,15 +190,16 @@ def _reconcile_members(
                 out.log.extend(flag_changes(member.participant, participant, room.name, now))
         changed = True
 
-    gone = room._numbering.gone
-    for call_sid, member in members.items():
-        if call_sid in seen or state.is_stale((key, call_sid), started):
-            continue
-        # Absent from this listing: whatever callback comes late from before it is older news.
-        gone[call_sid] = now if started is None else started
-        if member.left_at is None:
-            state.leave(room, member, LEFT, now, out)
-            changed = True
+    if departures:
+        gone = room._numbering.gone
+        for call_sid, member in members.items():
+            if call_sid in seen or state.is_stale((key, call_sid), started):
+                continue
+            # Absent from this listing: whatever callback comes late from before it is older news.
+            gone[call_sid] = now if started is None else started
+            if member.left_at is None:
+                state.leave(room, member, LEFT, now, out)
+                changed = True
 
     if changed:
         room.last_changed = now

@@ -48,9 +48,8 @@ class StatusBar(Static):
             since = fmt.duration(now - health.error_since) if health.error_since is not None else "?"
             error = f"⚠ {health.last_error} (failing for {since}, {health.failures}×)"
             segments.append((ALWAYS, ["  ", (error, "bold red")]))
-        if health.partly_read:
-            records = "1 record" if health.partly_read == 1 else f"{health.partly_read} records"
-            segments.append((ALWAYS, ["  ", (f"{records} partly read: {health.partly_read_first}", "yellow")]))
+        if health.partly_read_warning:
+            segments.append((ALWAYS, ["  ", (health.partly_read_warning, "yellow")]))
         if status.note:
             segments.append((ALWAYS, ["  ", (status.note, "yellow")]))
         self._segments = segments

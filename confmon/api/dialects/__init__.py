@@ -66,6 +66,7 @@ class Page(Generic[T]):
     number: int | None = None  # this page's index (0-based), where the envelope says
     count: int | None = None  # the envelope's page count (`numpages`, `num_pages`), as sent
     problems: tuple[str, ...] = ()  # one per record dropped or partly read, naming it and why
+    dropped: int = 0  # records that could not be read at all: the page may lack someone it does not name
 
 
 @dataclass(frozen=True, slots=True)

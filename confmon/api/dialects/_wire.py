@@ -7,15 +7,17 @@ total: whatever the bytes, the result is a value or `BadResponse`, never a KeyEr
 Reading is tolerant record by record (`read_records`): one odd record never costs the others. A
 record whose identity is missing or unreadable is dropped alone; an unreadable optional field
 becomes unknown (None, or the documented default); an enum value outside the documented set is kept
-as `Unrecognized` raw text. Each record that lost something is named once in `Page.problems`. Only a
-body that is not the expected document at all (not JSON, no list, a bad page link) is a BadResponse.
+as `Unrecognized` raw text. Each record that lost something is named once in `Page.problems`, and the
+dropped ones are counted in `Page.dropped`: a listing that lost a record cannot say who is missing from
+it. Only a body that is not the expected document at all (not JSON, no list, a bad page link) is a
+BadResponse.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Literal, TypeGuard, TypeVar
 from urllib.parse import quote, urlsplit
@@ -182,8 +184,7 @@ def decode_xml(body: bytes) -> Element:
         return _parse_xml(body)
     except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
         pass
-    # Twilio's examples' unquoted attributes and bare `&`; a stray byte in one name (shown as U+FFFD).
-    for attempt in (_repair(body), _repair(_valid_utf8(body))):
+    for attempt in _repairs(body):
         if attempt == body:
             continue
         try:
@@ -191,6 +192,15 @@ def decode_xml(body: bytes) -> Element:
         except (ParseError, DefusedXmlException, ValueError, LookupError, RecursionError):
             pass
     raise BadResponse(_not("XML", body))
+
+
+def _repairs(body: bytes) -> Iterator[bytes]:
+    """Twilio's examples' unquoted attributes and bare `&`, then also a stray byte in one name (shown
+    as U+FFFD): each made only once the one before failed, the second only if there is such a byte."""
+    yield _repair(body)
+    valid = _valid_utf8(body)
+    if valid != body:
+        yield _repair(valid)
 
 
 def _valid_utf8(body: bytes) -> bytes:
@@ -283,6 +293,7 @@ class Fields:
         self._textual = textual
         self._lenient = textual or lenient_flags
         self._nulls = nulls
+        self._identity: str | None = None  # the key of the record's own id, once `required_id` asked for it
         self.problems: list[str] = []  # "muted is not a boolean": what could not be read, in order
 
     def bad(self, key: str, problem: str) -> BadResponse:
@@ -296,12 +307,10 @@ class Fields:
         return None if isinstance(value, str) and value in self._nulls else value
 
     def name(self) -> str | None:
-        """How to name this record in a problem: its sid as sent (shortened, made safe), if it has one."""
-        for key in ("sid", "call_sid"):
-            value = self._obj.get(key)
-            if isinstance(value, str) and value:
-                return display_text(value, 40)
-        return None
+        """How to name this record in a problem: its own id as sent (shortened, made safe), even one
+        that could not be read as an id, so that a dropped record can be found on the server."""
+        value = self.raw(self._identity) if self._identity is not None else None
+        return display_text(value, 40) if isinstance(value, str) and value.strip() else None
 
     def id(self, key: str, kind: Kind) -> str | None:
         value = self.raw(key)
@@ -314,6 +323,8 @@ class Fields:
 
     def required_id(self, key: str, kind: Kind) -> str:
         """An id the record cannot be without (its own sid): BadResponse if it cannot be read."""
+        if self._identity is None:  # the first one asked for is the record's own
+            self._identity = key
         value = self.raw(key)
         if value is None:
             raise self.bad(key, "is missing")
@@ -416,21 +427,26 @@ R = TypeVar("R")
 
 def read_records(
     records: Iterable[R], what: str, fields_of: Callable[[R], Fields], build: Callable[[Fields], T]
-) -> tuple[tuple[T, ...], tuple[str, ...]]:
-    """Each record read on its own: the ones read (whole or in part), and one problem per record
-    that was dropped or lost a field, naming the record and its first problem."""
+) -> tuple[tuple[T, ...], tuple[str, ...], int]:
+    """Each record read on its own: the ones read (whole or in part); one problem per record that
+    was dropped or lost a field, naming the record (by its sid as sent, else its position) and its
+    first problem; and how many were dropped."""
     items: list[T] = []
     problems: list[str] = []
+    dropped = 0
     for number, record in enumerate(records, 1):
+        f: Fields | None = None
         try:
             f = fields_of(record)
             items.append(build(f))
         except BadResponse as error:
-            problems.append(f"{what} #{number} dropped: {error.message.partition(': ')[2] or error.message}")
+            dropped += 1
+            name = (f.name() if f is not None else None) or f"#{number}"
+            problems.append(f"{what} {name} dropped: {error.message.partition(': ')[2] or error.message}")
             continue
         if f.problems:
             problems.append(f"{what} {f.name() or f'#{number}'}: {f.problems[0]}")
-    return tuple(items), tuple(problems)
+    return tuple(items), tuple(problems), dropped
 
 
 def page_uri(value: object, what: str, nulls: frozenset[str] = frozenset()) -> str | None:

@@ -246,8 +246,9 @@ def _page(body: bytes, key: str, list_tag: str, item_tag: str, item: Callable[[F
         listing = child(_xml_root(body), list_tag, what)
         return xml_page(listing, item_tag, lambda x: _fields(xml_record(x), single, textual=True), item, _NULLS)
     f = _fields(decode_json(body), what, textual=False)
-    items, problems = read_records(f.items(key), single, lambda x: _fields(x, single, textual=False), item)
-    return Page(items, f.page_uri("next_page_uri"), count(f.raw("page")), count(f.raw("num_pages")), problems)
+    items, problems, dropped = read_records(f.items(key), single, lambda x: _fields(x, single, textual=False), item)
+    number, pages = count(f.raw("page")), count(f.raw("num_pages"))
+    return Page(items, f.page_uri("next_page_uri"), number, pages, problems, dropped)
 
 
 def _conference(f: Fields) -> Conference:

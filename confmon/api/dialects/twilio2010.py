@@ -206,9 +206,9 @@ class Twilio2010:
         what, single = f"{key} page", key.removesuffix("s")
         if not self._xml:
             f = self._fields(decode_json(body), what)
-            items, problems = read_records(f.items(key), single, lambda x: self._fields(x, single), item)
+            items, problems, dropped = read_records(f.items(key), single, lambda x: self._fields(x, single), item)
             number, pages = count(f.raw("page")), count(f.raw("num_pages"))
-            return Page(items, f.page_uri("next_page_uri"), number, pages, problems)
+            return Page(items, f.page_uri("next_page_uri"), number, pages, problems, dropped)
         root = expect_root(decode_xml(body), "TwilioResponse")
         listing = child(root, key.capitalize(), what)
         return xml_page(listing, single.capitalize(), lambda x: self._fields(xml_record(x), single), item)
@@ -246,13 +246,14 @@ def xml_page(
 ) -> Page[T]:
     """A `<Conferences page=… numpages=… nextpageuri=…>` envelope (2008, 2010 XML, RestComm XML)."""
     what = f"<{listing.tag}>"
-    items, problems = read_records(children(listing, item_tag), item_tag.lower(), fields_of, item)
+    items, problems, dropped = read_records(children(listing, item_tag), item_tag.lower(), fields_of, item)
     return Page(
         items,
         page_uri(listing.get("nextpageuri"), what, nulls),
         count(listing.get("page")),
         count(listing.get("numpages")),
         problems,
+        dropped,
     )
 
 
