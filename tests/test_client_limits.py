@@ -101,9 +101,15 @@ async def test_an_endless_error_body_is_read_only_as_far_as_its_message(server) 
     app, url = server
     app[BEHAVIOUR].mode = "huge-error"
     async with client_of(url) as client:
-        with pytest.raises(AuthFailed) as failed:
-            await client.list_conferences()
+        tracemalloc.start()
+        try:
+            with pytest.raises(AuthFailed) as failed:
+                await client.list_conferences()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     assert failed.value.status == 401  # the head of the body is not JSON on its own: the status speaks
+    assert peak < 4 * 2**20  # the 64 KiB head and a chunk or two, never the 50 MB
 
 
 async def test_one_retry_after_of_an_hour_holds_polling_back_only_to_the_longest_backoff(simulator, clock) -> None:

@@ -5,7 +5,6 @@ answers 5xx, and names in any script that keep the table's columns straight."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import os
 import subprocess
@@ -14,7 +13,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 import pytest_asyncio
 from aiohttp import web
 from rich.cells import cell_len
@@ -22,12 +20,10 @@ from rich.cells import cell_len
 from confmon.listing import render_table
 from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, RoomKey
 from confmon.sim.server import SimServer
-from confmon.sim.world import World
 from confmon.views import MemberView, RoomView
 from tests.simulated import ACCOUNT, TOKEN
 
 PAGE_TIME = 0.05  # seconds a page of the paging-forever server takes: 1,000 pages take ~50 s
-F_SETPIPE_SZ = 1031  # Linux: shrink a pipe, so a modest listing overflows it
 
 
 def ls_command(base_url: str, *args: str) -> list[str]:
@@ -220,41 +216,6 @@ async def test_ls_completed_says_what_it_could_not_read_of_the_ended_rooms(odd_a
 async def test_a_listing_read_whole_says_nothing_on_stderr(simulator: SimServer):
     result, _ = await run_ls(simulator.base_url, "-p")
     assert result.returncode == 0 and result.stderr == ""
-
-
-# ---- a reader that goes away --------------------------------------------------------------------
-
-
-@pytest.fixture
-def big_world(clock) -> World:
-    return World(13, clock, ACCOUNT, target_rooms=120, traffic=False)
-
-
-@pytest_asyncio.fixture
-async def big_simulator(big_world: World) -> AsyncIterator[SimServer]:
-    server = SimServer(big_world, auth_token=TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.mark.parametrize("flags", [(), ("--json",), ("-p",), ("--json", "-p")])
-async def test_ls_into_head_stops_quietly_when_head_has_its_line(big_simulator, flags):
-    """`confmon ls | head -1`: head exits after one line; the rest of the listing meets a closed pipe."""
-    read_end, write_end = os.pipe()
-    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)  # far less than the listing: ls must block, then meet EPIPE
-    head = await asyncio.create_subprocess_exec("head", "-1", stdin=read_end, stdout=subprocess.PIPE)
-    ls = await asyncio.create_subprocess_exec(
-        *ls_command(big_simulator.base_url, *flags),
-        stdout=write_end, stderr=subprocess.PIPE, env=environment(), stdin=subprocess.DEVNULL,
-    )
-    os.close(read_end)
-    os.close(write_end)  # head and ls hold the only ends now, as in a shell pipeline
-    first, _ = await asyncio.wait_for(head.communicate(), 60)
-    _, errors = await asyncio.wait_for(ls.communicate(), 60)
-    assert first.strip()  # head printed its line
-    assert errors == b""
-    assert ls.returncode == 141  # 128 + SIGPIPE, as a tool the signal ended
 
 
 # ---- names of any width -------------------------------------------------------------------------
