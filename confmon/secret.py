@@ -12,6 +12,7 @@ import base64
 import re
 import threading
 from typing import NamedTuple, NoReturn
+from urllib.parse import unquote
 
 REDACTED = "****"
 # A shorter secret is only hidden as a whole word: "pass" must not turn "passed" into "****ed".
@@ -69,13 +70,14 @@ class _Published(NamedTuple):
     shortest: int  # a text shorter than every secret holds none: most names, at no cost
     lowered: tuple[str, ...]  # each secret lowercased, for a substring test far cheaper than the regex
     spaced: bool  # some secret holds a space, which a form body may write as +
+    ascii: bool  # every secret is ASCII, where str.lower() and the pattern's IGNORECASE agree
 
     def may_hold(self, text: str) -> bool:
-        """False only if no secret can be in `text`: a match either holds some secret's characters
-        as they are (in any case), or escapes one of them (%XX, or + for a space)."""
-        if "%" in text or (self.spaced and "+" in text):  # not every +: phone numbers are full of them
+        """False only if no secret can be in `text`: a match holds some secret, in any case, once
+        its %XX escapes are decoded (a + for a space is left to the pattern)."""
+        if not self.ascii or (self.spaced and "+" in text):  # not every +: phone numbers are full of them
             return True
-        lowered = text.lower()
+        lowered = (unquote(text) if "%" in text else text).lower()
         return any(value in lowered for value in self.lowered)
 
 
@@ -113,6 +115,7 @@ class _Known:
             shortest=min(len(value) for value in values),  # an escaped form is only ever longer
             lowered=tuple(value.lower() for value in longest_first),
             spaced=any(" " in value for value in values),
+            ascii=all(value.isascii() for value in values),
         )
 
 

@@ -10,6 +10,8 @@ import os
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from confmon.audit import AuditLog
 from confmon.backend import open_backend
@@ -17,7 +19,7 @@ from confmon.clock import FrozenClock
 from confmon.config import Connection, Credentials
 from confmon.launch import make_app
 from confmon.sanitize import display_text
-from confmon.secret import REDACTED, Secret, hide_basic_credentials, redact
+from confmon.secret import _KNOWN, REDACTED, Secret, hide_basic_credentials, redact
 from confmon.sim.server import SimServer
 from tests.simulated import ACCOUNT, TOKEN
 from tests.ui_harness import SIZE, wait_loaded
@@ -62,6 +64,29 @@ def test_a_secret_is_redacted_whichever_of_its_characters_a_server_escaped(form:
 def test_a_space_in_a_secret_may_come_as_a_plus() -> None:
     Secret("open sesame now")
     assert redact("Password=open+sesame%20now&x=1") == f"Password={REDACTED}&x=1"
+
+
+@st.composite
+def echoed(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A secret, and a text that echoes it with some characters escaped and in any case."""
+    value = draw(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=8, max_size=24))
+    spelled = "".join(
+        draw(st.sampled_from([ch.lower(), ch.upper(), f"%{ord(ch):02X}", f"%{ord(ch):02x}"])) for ch in value
+    )
+    around = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+    return value, f"{draw(around)} {spelled} {draw(around)}", spelled
+
+
+@settings(max_examples=300, deadline=None)
+@given(echoed())
+def test_no_echo_of_a_secret_slips_past_the_prefilter(case: tuple[str, str, str]) -> None:
+    value, text, spelled = case
+    known = _KNOWN.snapshot()
+    try:
+        Secret(value)
+        assert spelled not in redact(text)
+    finally:
+        _KNOWN.restore(known)
 
 
 def test_text_that_cannot_hold_a_secret_is_returned_as_it_is() -> None:
