@@ -420,8 +420,7 @@ async def _waiting(what: str, stream: TextIO) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task})  # not `await task`: a cancellation of ours must not be taken for its own
 
 
 async def _tell_waiting(what: str, stream: TextIO) -> None:

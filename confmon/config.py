@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from confmon import registry
 from confmon.secret import Secret
+from confmon.signals import Interrupted
 
 # The registry's, under the names the command line still imports.
 DIALECTS = registry.NAMES
@@ -329,11 +330,11 @@ def _half_an_api_key(p: Profile, *, has_key: bool) -> str:
 
 
 def _ask(prompt: str) -> str:
-    """The terminal prompt. Ctrl-C or Ctrl-D there leaves the cursor after the prompt: end its line, so
+    """The terminal prompt. Ctrl-C, Ctrl-D or SIGTERM there leaves the cursor after the prompt: end its line, so
     what comes next (the shell's prompt, our message) starts on a fresh one."""
     try:
         return getpass.getpass(prompt)
-    except (KeyboardInterrupt, EOFError):
+    except (KeyboardInterrupt, EOFError, Interrupted):
         _end_prompt_line()
         raise
 

@@ -4,7 +4,7 @@ scripts. A face like the screen: it reads the session's views and imports no sou
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,7 +91,7 @@ def render_json(rooms: Sequence[RoomView], with_participants: bool) -> str:
     return json.dumps(records, indent=2)
 
 
-NAME_WIDTH, PARTICIPANT_WIDTH = 40, 30  # terminal cells, at most
+NAME_WIDTH, PARTICIPANT_WIDTH, STATUS_WIDTH = 40, 30, 24  # terminal cells, at most
 
 
 def fit(text: str, width: int) -> str:
@@ -103,20 +103,29 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
 
 
+def _width(texts: Iterable[str], least: int, most: int) -> int:
+    """The cells a column needs for `texts`, within [least, most]."""
+    return min(most, max([least, *map(cell_len, texts)]))
+
+
 def render_table(rooms: Sequence[RoomView], with_participants: bool) -> str:
     if not rooms:
         return "no rooms"
-    name_width = min(NAME_WIDTH, max(len("NAME"), *(cell_len(r.conference.friendly_name) for r in rooms)))
-    lines = [f"{'SID':34}  {fit('NAME', name_width)}  {'STATUS':11}  {'REGION':6}  CREATED"]
-    for room in rooms:
+    name_width = _width((r.conference.friendly_name for r in rooms), len("NAME"), NAME_WIDTH)
+    # A status outside the documented set is shown as sent, so its column grows to fit it (to a point).
+    status_width = _width((str(r.conference.status) for r in rooms), len("in-progress"), STATUS_WIDTH)
+    people = [(room, _present(room) if with_participants else []) for room in rooms]
+    member_status_width = _width((str(p.status) for _, present in people for p in present), 10, STATUS_WIDTH)
+    lines = [f"{'SID':34}  {fit('NAME', name_width)}  {fit('STATUS', status_width)}  {'REGION':6}  CREATED"]
+    for room, present in people:
         c = room.conference
         created = c.date_created.strftime("%Y-%m-%d %H:%M:%S") if c.date_created else "-"
-        name = fit(c.friendly_name, name_width)
-        lines.append(f"{c.sid:34}  {name}  {c.status:11}  {c.region or '-':6}  {created}")
-        for p in _present(room) if with_participants else ():
+        name, status = fit(c.friendly_name, name_width), fit(str(c.status), status_width)
+        lines.append(f"{c.sid:34}  {name}  {status}  {c.region or '-':6}  {created}")
+        for p in present:
             flags = " ".join(
                 word for word, on in (("muted", p.muted), ("hold", p.hold), ("coaching", p.coaching)) if on
             )
             who = fit(p.display_name, PARTICIPANT_WIDTH)
-            lines.append(f"    {p.call_sid:34}  {who}  {p.status:10}  {flags}")
+            lines.append(f"    {p.call_sid:34}  {who}  {fit(str(p.status), member_status_width)}  {flags}")
     return "\n".join(lines)

@@ -109,8 +109,8 @@ class Snapshot:
 
     `participants` holds an entry for every conference whose participants were fetched in this
     sweep; a conference listed without an entry keeps the participants the store already knew.
-    `complete` is False when the sweep could not list every room (a page failed, a record was
-    dropped), in which case rooms missing from it must not be taken as ended. Likewise a caller
+    `complete` is False when the room listing dropped a record that may be a room already known (it
+    sent no readable sid), in which case rooms missing from it must not be taken as ended. Likewise a caller
     missing from a room in `partial_participants` may be its dropped record, so has not left.
     """
 

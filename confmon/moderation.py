@@ -172,9 +172,9 @@ class Moderator:
         unfinished = []
         if remaining:
             unfinished.append("joined since and not kicked: " + ", ".join(p.display_name for p in remaining))
-        if remaining.dropped or remaining.problems:  # a record it could not read may be a caller still there
-            first = f" ({remaining.problems[0]})" if remaining.problems else ""
-            unfinished.append(f"{UNCONFIRMED}{first}")
+        if remaining.dropped:  # a record it could not read may be a caller still there
+            why = next((f" ({problem})" for problem in remaining.problems if " dropped: " in problem), "")
+            unfinished.append(f"{UNCONFIRMED}{why}")
         if unfinished:
             return self._failed(Action.END, target, f"kicked all {len(confirmed)} confirmed; " + "; ".join(unfinished))
         return Outcome(Action.END, target, OutcomeStatus.CONFIRMED)

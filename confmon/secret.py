@@ -70,12 +70,16 @@ class _Published(NamedTuple):
     shortest: int  # a text shorter than every secret holds none: most names, at no cost
     lowered: tuple[str, ...]  # each secret lowercased, for a substring test far cheaper than the regex
     spaced: bool  # some secret holds a space, which a form body may write as +
-    ascii: bool  # every secret is ASCII, where str.lower() and the pattern's IGNORECASE agree
+    percent: bool  # some secret holds a %, which decoding the text's escapes would change
+    ascii: bool  # every secret is ASCII
 
     def may_hold(self, text: str) -> bool:
         """False only if no secret can be in `text`: a match holds some secret, in any case, once
-        its %XX escapes are decoded (a + for a space is left to the pattern)."""
-        if not self.ascii or (self.spaced and "+" in text):  # not every +: phone numbers are full of them
+        its %XX escapes are decoded (a + for a space, or a secret's own %, is left to the pattern).
+        Only ASCII against ASCII: elsewhere str.lower() and IGNORECASE differ (ſ matches s)."""
+        if not (self.ascii and text.isascii()):
+            return True
+        if (self.spaced and "+" in text) or (self.percent and "%" in text):  # not every +: phone numbers have one
             return True
         lowered = (unquote(text) if "%" in text else text).lower()
         return any(value in lowered for value in self.lowered)
@@ -115,6 +119,7 @@ class _Known:
             shortest=min(len(value) for value in values),  # an escaped form is only ever longer
             lowered=tuple(value.lower() for value in longest_first),
             spaced=any(" " in value for value in values),
+            percent=any("%" in value for value in values),
             ascii=all(value.isascii() for value in values),
         )
 

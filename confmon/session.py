@@ -226,11 +226,11 @@ class Session:
         backend = self._require_backend()
         conferences = await backend.client.list_conferences(status=ConferenceStatus.COMPLETED)
         now = self.clock.now()
-        rooms = Listing(
-            RoomView(RoomKey(backend.account_sid, c.sid), c, first_seen=now, last_changed=now) for c in conferences
+        return Listing.of(
+            (RoomView(RoomKey(backend.account_sid, c.sid), c, first_seen=now, last_changed=now) for c in conferences),
+            conferences.problems,
+            conferences.dropped,
         )
-        rooms.problems, rooms.dropped = conferences.problems, conferences.dropped
-        return rooms
 
     # ---- running ------------------------------------------------------------------------------
 

@@ -102,10 +102,13 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 
         with on_termination(cancel) as caught:
             try:
-                return await main
+                result = await main
             except asyncio.CancelledError:
                 if caught.signum is None:
                     raise
                 raise Interrupted(caught.signum) from None
+            if caught.signum is not None:  # the cancellation was swallowed on the way: the signal still ends it
+                raise Interrupted(caught.signum)
+            return result
 
     return asyncio.run(guarded())

@@ -30,6 +30,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from confmon import signals
 from confmon.sim.server import Handler, SimServer
 from confmon.sim.world import World
 from tests.simulated import ACCOUNT, TOKEN
@@ -302,3 +303,19 @@ async def test_a_suspended_monitor_resumes_and_a_stray_sigcont_changes_nothing(h
     terminal.type(b"q")
     assert await terminal.exit_code() == 0
     assert terminal.output.count(ENTER_ALT_SCREEN) == 2
+
+
+def test_a_signal_whose_cancellation_was_swallowed_on_the_way_still_ends_the_command() -> None:
+    """Cleanup code that waits on a task may swallow the cancellation a SIGTERM caused; the command
+    must still end with the signal's status, not carry on into the monitor."""
+
+    async def swallows_its_cancellation() -> str:
+        with contextlib.suppress(asyncio.CancelledError):
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(5)
+        return "carried on"
+
+    with pytest.raises(signals.Interrupted) as ended:
+        signals.run(swallows_its_cancellation())
+    assert ended.value.exit_code == 143
+

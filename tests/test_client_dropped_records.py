@@ -64,12 +64,12 @@ def api(handler: Callable[[httpx.Request], httpx.Response], clock: FrozenClock) 
 async def test_the_sweep_counts_names_and_orders_what_it_could_not_read(clock: FrozenClock) -> None:
     odd_date = {"date_created": "yesterday"}
     people = {
-        cf(1): [caller(1, 1), caller(2, 1, call_sid="CA1")],  # the second is dropped
+        cf(1): [caller(1, 1), caller(2, 1, call_sid=None)],  # the second is dropped
         cf(2): [caller(3, 2, muted="yes")],  # read in part
         cf(3): [caller(4, 3)],
     }
     handler = server(
-        live=lambda: [room(1), room(9, sid="CF123"), room(2), room(3, **odd_date)],
+        live=lambda: [room(1), room(9, sid=None), room(2), room(3, **odd_date)],
         starting=lambda: [room(3, status="init", **odd_date)],  # room 3 started between the listings
         people=lambda sid: people[sid],
     )
@@ -77,14 +77,14 @@ async def test_the_sweep_counts_names_and_orders_what_it_could_not_read(clock: F
         snapshot = await client.sweep(priority=[cf(2)])
 
     assert [c.sid for c in snapshot.conferences] == [cf(1), cf(2), cf(3)]
-    assert not snapshot.complete  # "CF123" is live, for all anyone can tell
+    assert not snapshot.complete  # the room without a sid is live, for all anyone can tell
     assert snapshot.partial_participants == {cf(1)}
     assert [p.call_sid for p in snapshot.participants[cf(1)]] == [ca(1)]
     assert snapshot.problems == (
         f"conference {cf(3)}: date_created is not a date",  # in both listings, named once
-        "conference CF123 dropped: sid is not a CF sid",
+        "conference #2 dropped: sid is missing",
         f"room {cf(2)}: participant {ca(3)}: muted is not a boolean",  # the priority room first
-        f"room {cf(1)}: participant CA1 dropped: call_sid is not a CA sid",
+        f"room {cf(1)}: participant #2 dropped: call_sid is missing",
     )
 
 
@@ -131,8 +131,27 @@ def test_a_dropped_xml_record_is_named_by_the_sid_it_sent() -> None:
 <Conference><Sid>{cf(1)}</Sid><Status>in-progress</Status></Conference>
 </Conferences></TwilioResponse>""".encode()
     page = get("twilio2010-xml").parse_conference_page(body)
-    assert [c.sid for c in page.items] == [cf(1)] and page.dropped == 2
+    assert [c.sid for c in page.items] == [cf(1)] and page.dropped == 1  # "CF-not-hex" is no room read before
     assert page.problems == (
         "conference CF-not-hex dropped: sid is not a CF sid",
         "conference #2 dropped: sid is missing",
     )
+
+
+async def test_a_record_whose_sid_is_no_sid_holds_nothing_back(clock: FrozenClock) -> None:
+    """A server that keeps sending one record with a malformed sid must not keep every room live for
+    ever: no room or caller read before can be that record, so the rest reconciles as usual."""
+    rooms: Records = [room(1), room(2)]
+    people: dict[str, Records] = {cf(1): [caller(1, 1), caller(2, 1)], cf(2): [caller(3, 2)]}
+    store = Store(clock)
+    async with api(server(lambda: rooms, lambda: [], lambda sid: people[sid]), clock) as client:
+        store.apply_snapshot(await client.sweep())
+        clock.advance(2)
+        rooms[1] = room(2, sid="CF-garbled")
+        people[cf(1)] = [caller(1, 1), caller(2, 1, call_sid="CA-garbled")]
+        snapshot = await client.sweep()
+        assert snapshot.complete and snapshot.partial_participants == frozenset()
+        store.apply_snapshot(snapshot)
+    assert store.rooms[RoomKey(AC, cf(2))].ended_at is not None
+    members = store.rooms[RoomKey(AC, cf(1))].members
+    assert {sid for sid, member in members.items() if member.left_at is None} == {ca(1)}

@@ -132,8 +132,9 @@ def test_one_odd_field_in_one_record_costs_no_other_record(
     for item in others:
         assert item in page.items
     assert len(page.items) >= len(others)
-    assert page.dropped == len(original) - len(page.items)  # counted, so the listing is known to lack it
-    if page.dropped:  # the odd one was dropped: it is named, not silently lost
+    # Counted, so the listing is known to lack it, unless it sent an id that no record read before has.
+    assert page.dropped <= len(original) - len(page.items)
+    if len(page.items) < len(original):  # the odd one was dropped: it is named, not silently lost
         assert any("dropped" in problem for problem in page.problems)
     for problem in page.problems:
         assert problem.isprintable()

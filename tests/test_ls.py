@@ -5,6 +5,7 @@ answers 5xx, and names in any script that keep the table's columns straight."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from aiohttp import web
 from rich.cells import cell_len
 
 from confmon.listing import render_table
-from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, RoomKey
+from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, RoomKey, Unrecognized
 from confmon.sim.server import SimServer
 from confmon.views import MemberView, RoomView
 from tests.simulated import ACCOUNT, TOKEN
@@ -285,3 +286,13 @@ async def test_ls_json_keeps_names_as_they_are(simulator: SimServer):
     result, _ = await run_ls(simulator.base_url, "--json")
     assert result.returncode == 0, result.stderr
     assert NAMES[2] in {room["friendly_name"] for room in json.loads(result.stdout)}
+
+
+def test_an_unknown_status_is_shown_whole_and_keeps_the_columns_straight():
+    odd = room(1, "Odd")
+    status = Unrecognized("RECONNECTING_MEDIA")
+    odd = dataclasses.replace(odd, conference=dataclasses.replace(odd.conference, status=status))
+    header, *rows = render_table([room(0, "Plain"), odd], with_participants=False).splitlines()
+    assert "RECONNECTING_MEDIA" in rows[1]
+    assert {starts(line, "jp1") for line in rows} == {starts(header, "REGION")}
+

@@ -16,7 +16,7 @@ import math
 import random
 import socket
 import time
-from collections.abc import Callable, Collection, Coroutine, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Generator, Iterable, Iterator, Sequence
 from datetime import date
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -141,6 +141,12 @@ class Listing(list[T]):
 
     problems: tuple[str, ...] = ()
     dropped: int = 0
+
+    @classmethod
+    def of(cls, items: Iterable[T], problems: Iterable[str] = (), dropped: int = 0) -> Listing[T]:
+        listing = cls(items)
+        listing.problems, listing.dropped = tuple(problems), dropped
+        return listing
 
 
 class _Details(NamedTuple):
@@ -441,7 +447,7 @@ class ConferenceClient:
     # HTTP
 
     async def _list(self, request: Request, parse: Callable[[bytes], Page[T]]) -> Listing[T]:
-        items: Listing[T] = Listing()
+        items: list[T] = []
         problems: list[str] = []
         dropped = 0
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
@@ -460,8 +466,7 @@ class ConferenceClient:
             if page.next_page_uri is not None:
                 page = dataclasses.replace(page, next_page_uri=self._page_uri(page.next_page_uri))
             next_request = self.dialect.next_page(next_request, page)
-        items.problems, items.dropped = tuple(problems), dropped
-        return items
+        return Listing.of(items, problems, dropped)
 
     def _page_uri(self, uri: str) -> str:
         """Page URIs are relative to the API host. Ours may sit under a path prefix, which a gateway may echo."""

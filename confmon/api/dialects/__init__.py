@@ -66,7 +66,9 @@ class Page(Generic[T]):
     number: int | None = None  # this page's index (0-based), where the envelope says
     count: int | None = None  # the envelope's page count (`numpages`, `num_pages`), as sent
     problems: tuple[str, ...] = ()  # one per record dropped or partly read, naming it and why
-    dropped: int = 0  # records that could not be read at all: the page may lack someone it does not name
+    # Records dropped whole that may be one read before (not those whose id is no id): the page may
+    # lack someone it cannot name.
+    dropped: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ total: whatever the bytes, the result is a value or `BadResponse`, never a KeyEr
 Reading is tolerant record by record (`read_records`): one odd record never costs the others. A
 record whose identity is missing or unreadable is dropped alone; an unreadable optional field
 becomes unknown (None, or the documented default); an enum value outside the documented set is kept
-as `Unrecognized` raw text. Each record that lost something is named once in `Page.problems`, and the
-dropped ones are counted in `Page.dropped`: a listing that lost a record cannot say who is missing from
-it. Only a body that is not the expected document at all (not JSON, no list, a bad page link) is a
-BadResponse.
+as `Unrecognized` raw text. Each record that lost something is named once in `Page.problems`, and
+`Page.dropped` counts the dropped ones that may be a record read before: one missing from the page
+may be among them, so it has not gone. Only a body that is not the expected document at all (not
+JSON, no list, a bad page link) is a BadResponse.
 """
 
 from __future__ import annotations
@@ -293,7 +293,8 @@ class Fields:
         self._textual = textual
         self._lenient = textual or lenient_flags
         self._nulls = nulls
-        self._identity: str | None = None  # the key of the record's own id, once `required_id` asked for it
+        # The key and kind of the record's own id, once `required_id` asked for it (the first it asks for).
+        self._identity: tuple[str, Kind] | None = None
         self.problems: list[str] = []  # "muted is not a boolean": what could not be read, in order
 
     def bad(self, key: str, problem: str) -> BadResponse:
@@ -309,8 +310,18 @@ class Fields:
     def name(self) -> str | None:
         """How to name this record in a problem: its own id as sent (shortened, made safe), even one
         that could not be read as an id, so that a dropped record can be found on the server."""
-        value = self.raw(self._identity) if self._identity is not None else None
+        value = self.raw(self._identity[0]) if self._identity is not None else None
         return display_text(value, 40) if isinstance(value, str) and value.strip() else None
+
+    def may_be_known(self) -> bool:
+        """Whether this record, dropped, may be one read before. Not if it sent an id that is no id:
+        every record read before had a valid one. It may if it sent none (it could be anyone), or
+        a valid one (it lost another field)."""
+        if self._identity is None:
+            return True
+        key, kind = self._identity
+        value = self.raw(key)
+        return value is None or value == "" or self._ids.valid(value, kind)
 
     def id(self, key: str, kind: Kind) -> str | None:
         value = self.raw(key)
@@ -324,7 +335,7 @@ class Fields:
     def required_id(self, key: str, kind: Kind) -> str:
         """An id the record cannot be without (its own sid): BadResponse if it cannot be read."""
         if self._identity is None:  # the first one asked for is the record's own
-            self._identity = key
+            self._identity = (key, kind)
         value = self.raw(key)
         if value is None:
             raise self.bad(key, "is missing")
@@ -430,7 +441,7 @@ def read_records(
 ) -> tuple[tuple[T, ...], tuple[str, ...], int]:
     """Each record read on its own: the ones read (whole or in part); one problem per record that
     was dropped or lost a field, naming the record (by its sid as sent, else its position) and its
-    first problem; and how many were dropped."""
+    first problem; and how many dropped records may be one read before (`Fields.may_be_known`)."""
     items: list[T] = []
     problems: list[str] = []
     dropped = 0
@@ -440,7 +451,7 @@ def read_records(
             f = fields_of(record)
             items.append(build(f))
         except BadResponse as error:
-            dropped += 1
+            dropped += f is None or f.may_be_known()
             name = (f.name() if f is not None else None) or f"#{number}"
             problems.append(f"{what} {name} dropped: {error.message.partition(': ')[2] or error.message}")
             continue

@@ -79,7 +79,9 @@ class Twilio2008(Twilio2010):
     def next_page(self, request: Request, page: Page[Any]) -> Request | None:
         if page.next_page_uri is not None:
             return link(page.next_page_uri)
-        if page.number is None or page.count is None or page.number + 1 >= page.count or not page.items:
+        if page.number is None or page.count is None or page.number + 1 >= page.count:
+            return None
+        if not page.items and not page.problems:  # an empty page ends it; one of records all dropped does not
             return None
         if request.params is None:  # a page reached by a link, whose envelope then gave none: stop
             return None
