@@ -109,9 +109,10 @@ class Snapshot:
 
     `participants` holds an entry for every conference whose participants were fetched in this
     sweep; a conference listed without an entry keeps the participants the store already knew.
-    `complete` is False when the room listing dropped a record that may be a room already known (it
-    sent no readable sid), in which case rooms missing from it must not be taken as ended. Likewise a caller
-    missing from a room in `partial_participants` may be its dropped record, so has not left.
+    `rooms_dropped` counts the room records the listing dropped that may be rooms already known (they
+    sent no readable sid): a room missing from the sweep may be one of them, unless as many were
+    dropped when it was last listed (then they were others). `participants_dropped` says the same of
+    each room's callers.
     """
 
     conferences: tuple[Conference, ...]
@@ -120,11 +121,15 @@ class Snapshot:
     recordings: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
     taken_at: float = 0.0  # clock time (seconds) when the sweep finished
     latency: float = 0.0  # seconds the sweep took
-    complete: bool = True
+    rooms_dropped: int = 0
     account: str = field(kw_only=True)  # whose rooms these are: the account the sweep listed
     problems: tuple[str, ...] = ()  # records the sweep dropped or read in part, one line each
-    # Conference SIDs whose participant list dropped a record: their callers are added and updated, none departed.
-    partial_participants: frozenset[str] = frozenset()
+    participants_dropped: dict[str, int] = field(default_factory=dict)  # by conference SID, where any were
+
+    @property
+    def complete(self) -> bool:
+        """Every room record was read: a room missing from the sweep has ended."""
+        return not self.rooms_dropped
 
 
 class Action(enum.StrEnum):

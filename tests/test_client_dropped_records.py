@@ -78,7 +78,7 @@ async def test_the_sweep_counts_names_and_orders_what_it_could_not_read(clock: F
 
     assert [c.sid for c in snapshot.conferences] == [cf(1), cf(2), cf(3)]
     assert not snapshot.complete  # the room without a sid is live, for all anyone can tell
-    assert snapshot.partial_participants == {cf(1)}
+    assert snapshot.rooms_dropped == 1 and snapshot.participants_dropped == {cf(1): 1}
     assert [p.call_sid for p in snapshot.participants[cf(1)]] == [ca(1)]
     assert snapshot.problems == (
         f"conference {cf(3)}: date_created is not a date",  # in both listings, named once
@@ -92,7 +92,7 @@ async def test_a_sweep_that_dropped_nothing_is_whole(clock: FrozenClock) -> None
     handler = server(lambda: [room(1, status="paused")], lambda: [], lambda sid: [caller(1, 1, status="on-air")])
     async with api(handler, clock) as client:
         snapshot = await client.sweep()
-    assert snapshot.complete and snapshot.partial_participants == frozenset() and snapshot.problems == ()
+    assert snapshot.complete and snapshot.participants_dropped == {} and snapshot.problems == ()
 
 
 async def test_a_dropped_record_ends_no_room_and_departs_no_caller(clock: FrozenClock) -> None:
@@ -150,7 +150,7 @@ async def test_a_record_whose_sid_is_no_sid_holds_nothing_back(clock: FrozenCloc
         rooms[1] = room(2, sid="CF-garbled")
         people[cf(1)] = [caller(1, 1), caller(2, 1, call_sid="CA-garbled")]
         snapshot = await client.sweep()
-        assert snapshot.complete and snapshot.partial_participants == frozenset()
+        assert snapshot.complete and snapshot.participants_dropped == {}
         store.apply_snapshot(snapshot)
     assert store.rooms[RoomKey(AC, cf(2))].ended_at is not None
     members = store.rooms[RoomKey(AC, cf(1))].members

@@ -43,8 +43,9 @@ def key(room: Conference) -> RoomKey:
 
 
 def snap(rooms: dict[Conference, tuple[Participant, ...] | None], *, complete: bool = True, **kw) -> Snapshot:
+    """A sweep of `rooms`; not `complete`: the listing also dropped one room record unread."""
     participants = {room.sid: people for room, people in rooms.items() if people is not None}
-    return Snapshot(tuple(rooms), participants, complete=complete, account=ACCOUNT, **kw)
+    return Snapshot(tuple(rooms), participants, rooms_dropped=0 if complete else 1, account=ACCOUNT, **kw)
 
 
 SALES = conf(1, "Sales weekly sync")
@@ -549,8 +550,8 @@ def test_a_flood_of_odd_records_is_told_in_a_few_lines(store: Store) -> None:
 
 
 # ---- records a sweep dropped ------------------------------------------------------------------
-# A record without a readable sid is dropped from its listing (the client says so by an incomplete
-# snapshot, or by `partial_participants` for a room): whoever it was may still be there.
+# A record without a readable sid is dropped from its listing (the client counts them in
+# `rooms_dropped`, and per room in `participants_dropped`): whoever it was may still be there.
 
 
 def test_a_dropped_room_record_does_not_end_that_room(store: Store, clock: FrozenClock) -> None:
@@ -567,9 +568,8 @@ def test_a_dropped_participant_record_does_not_depart_the_caller(store: Store, c
     muted_alice = dataclasses.replace(ALICE, muted=True)
     clock.advance(1)
     dropped = (f"room {SALES.sid}: participant #2 dropped: call_sid is missing",)
-    partial = frozenset({SALES.sid})
     changes = store.apply_snapshot(
-        snap({SALES: (muted_alice, dave), BRIDGE: ()}, problems=dropped, partial_participants=partial)
+        snap({SALES: (muted_alice, dave), BRIDGE: ()}, problems=dropped, participants_dropped={SALES.sid: 1})
     )
     assert {call_sid: p for (room, call_sid), p in present(store).items() if room == key(SALES)} == {
         ALICE.call_sid: muted_alice,
@@ -583,6 +583,27 @@ def test_a_dropped_participant_record_does_not_depart_the_caller(store: Store, c
     clock.advance(1)  # the next whole list decides
     changes = store.apply_snapshot(snap({SALES: (muted_alice, dave), BRIDGE: ()}))
     assert (key(SALES), BOB.call_sid) not in present(store) and "bob left Sales weekly sync" in texts(changes)
+
+
+def test_a_record_that_stays_unreadable_holds_back_no_one_else(store: Store, clock: FrozenClock) -> None:
+    """The bridge's record (and bob's) turn unreadable and stay so: the bridge and bob may be those
+    records, so stay; what goes missing later, while as many records are dropped, has gone."""
+    clock.advance(1)
+    store.apply_snapshot(snap({SALES: (ALICE,)}, complete=False, participants_dropped={SALES.sid: 1}))
+    assert store.rooms[key(BRIDGE)].ended_at is None and (key(SALES), BOB.call_sid) in present(store)
+
+    clock.advance(1)  # alice leaves; the same records are still unreadable
+    changes = store.apply_snapshot(snap({SALES: ()}, complete=False, participants_dropped={SALES.sid: 1}))
+    assert "alice left Sales weekly sync" in texts(changes)
+    assert (key(SALES), BOB.call_sid) in present(store)
+
+    clock.advance(1)  # the sales room ends; the bridge's record is still unreadable
+    changes = store.apply_snapshot(snap({}, complete=False))
+    assert store.rooms[key(SALES)].ended_at is not None and store.rooms[key(BRIDGE)].ended_at is None
+
+    clock.advance(1)  # the bridge's record reads again, without carol
+    store.apply_snapshot(snap({BRIDGE: ()}))
+    assert (key(BRIDGE), CAROL.call_sid) not in present(store)
 
 
 def test_a_record_read_in_part_still_reconciles(store: Store, clock: FrozenClock) -> None:

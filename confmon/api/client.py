@@ -155,7 +155,7 @@ class _Details(NamedTuple):
     participants: dict[str, tuple[Participant, ...]]
     recordings: dict[str, tuple[Recording, ...]]
     problems: tuple[str, ...]  # each prefixed with its room, the rooms in the sweep's order
-    partial_participants: frozenset[str]  # the rooms whose participant listing dropped a record
+    participants_dropped: dict[str, int]  # Listing.dropped of each room's participants, where any
 
 
 class _BearerAuth(httpx.Auth):
@@ -402,10 +402,10 @@ class ConferenceClient:
             taken_at=self._clock.now(),
             latency=self._clock.now() - started,
             # A dropped room record may be a live room: what this sweep does not list is not taken as ended.
-            complete=not any(listing.dropped for listing in listings),
+            rooms_dropped=sum(listing.dropped for listing in listings),
             account=self._account_sid,
             problems=tuple(dict.fromkeys(problems)),  # a room caught in two listings is named once
-            partial_participants=details.partial_participants,
+            participants_dropped=details.participants_dropped,
         )
 
     async def _details_of(self, sids: list[str], with_recordings: set[str]) -> _Details:
@@ -441,7 +441,7 @@ class ConferenceClient:
                 if listing is not None
                 for problem in listing.problems
             ),
-            frozenset(sid for sid, listing in participants.items() if listing.dropped),
+            {sid: listing.dropped for sid, listing in participants.items() if listing.dropped},
         )
 
     # HTTP

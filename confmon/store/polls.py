@@ -1,8 +1,9 @@
 """A sweep's snapshot against what is on screen: rooms and callers come, change and go by diff.
 
 A sweep that began before news it could not have seen (an operator's confirmed action, a callback)
-does not undo that news; a room missing from a complete listing has ended, and a caller missing from
-a participant listing has left, unless that listing dropped a record (it may have been theirs).
+does not undo that news; a room missing from the listing has ended, and a caller missing from a
+participant listing has left, unless the listing dropped more records unread than when it last listed
+them (one of those may be theirs). A record that stays unreadable thus holds back no one else.
 """
 
 from __future__ import annotations
@@ -43,20 +44,22 @@ def apply_snapshot(state: State, snapshot: Snapshot) -> Changes:
         room = _upsert_room(state, key, conference, now, out, narrate)
         if room is None or room.ended_at is not None:
             continue
+        room.dropped_when_listed = snapshot.rooms_dropped
         participants = snapshot.participants.get(conference.sid)
         if participants is not None:
-            whole = conference.sid not in snapshot.partial_participants
-            _reconcile_members(state, room, participants, started, now, out, narrate, departures=whole)
+            dropped = snapshot.participants_dropped.get(conference.sid, 0)
+            _reconcile_members(state, room, participants, started, now, out, narrate, dropped=dropped)
         recordings = snapshot.recordings.get(conference.sid)
         if recordings is not None and recordings != room.recordings:
             room.recordings = recordings
             out.rooms.update(key)
 
-    if snapshot.complete:  # what this account no longer lists has ended
-        for key, room in state.rooms.items():
-            unlisted = key.account == account and key not in listed and room.ended_at is None
-            if unlisted and not state.is_stale((key, None), started):
-                state.end_room(room, ENDED, None, now, out)
+    # What this account no longer lists has ended, unless it may be one of the records dropped since.
+    for key, room in state.rooms.items():
+        unlisted = key.account == account and key not in listed and room.ended_at is None
+        maybe_dropped = snapshot.rooms_dropped > room.dropped_when_listed
+        if unlisted and not maybe_dropped and not state.is_stale((key, None), started):
+            state.end_room(room, ENDED, None, now, out)
 
     if not narrate:
         state.loaded.add(account)
@@ -154,16 +157,22 @@ def _reconcile_members(
     out: ChangeSet,
     narrate: bool,
     *,
-    departures: bool,
+    dropped: int,
 ) -> None:
-    """Add and update the listed callers; with `departures`, those missing from the listing have left."""
+    """Add and update the listed callers; those missing from the listing have left, unless the
+    listing `dropped` more records unread than it did when it last listed them."""
     key = room.key
     members = room._members
     seen: set[str] = set()
     changed = False
+    dropped_when_listed = room._members_dropped_when_listed
     for participant in participants:
         call_sid = participant.call_sid
         seen.add(call_sid)
+        if dropped:
+            dropped_when_listed[call_sid] = dropped
+        else:
+            dropped_when_listed.pop(call_sid, None)
         member = members.get(call_sid)
         if member is not None and member.left_at is None and member.participant == participant:
             continue  # the common case: nothing moved
@@ -190,16 +199,18 @@ def _reconcile_members(
                 out.log.extend(flag_changes(member.participant, participant, room.name, now))
         changed = True
 
-    if departures:
-        gone = room._numbering.gone
-        for call_sid, member in members.items():
-            if call_sid in seen or state.is_stale((key, call_sid), started):
-                continue
-            # Absent from this listing: whatever callback comes late from before it is older news.
-            gone[call_sid] = now if started is None else started
-            if member.left_at is None:
-                state.leave(room, member, LEFT, now, out)
-                changed = True
+    gone = room._numbering.gone
+    for call_sid, member in members.items():
+        if call_sid in seen or state.is_stale((key, call_sid), started):
+            continue
+        if dropped > dropped_when_listed.get(call_sid, 0):  # it may be one of the records dropped since
+            continue
+        # Absent from this listing: whatever callback comes late from before it is older news.
+        dropped_when_listed.pop(call_sid, None)
+        gone[call_sid] = now if started is None else started
+        if member.left_at is None:
+            state.leave(room, member, LEFT, now, out)
+            changed = True
 
     if changed:
         room.last_changed = now

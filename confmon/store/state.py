@@ -112,6 +112,11 @@ class Room:
     ended_at: float | None = None
     ended_reason: str | None = None
     recordings: tuple[Recording, ...] | None = None  # None until a sweep fetched them for this room
+    # Records the listings dropped unread (`Snapshot.rooms_dropped`, `participants_dropped`) when they
+    # last listed this room, and each caller where any were: one missing later may be among as many
+    # dropped records only if more are dropped now.
+    dropped_when_listed: int = 0
+    _members_dropped_when_listed: dict[str, int] = field(default_factory=dict, repr=False)
     _members: dict[str, Member] = field(default_factory=dict, repr=False)
     _numbering: Numbering = field(default_factory=Numbering, repr=False)
 
