@@ -67,10 +67,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _interval(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value) or value < MIN_INTERVAL:
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_INTERVAL} seconds, got {text}")
-    return value
+    return _seconds(text, at_least=MIN_INTERVAL, inclusive=True)
 
 
 def _seconds(text: str, *, at_least: float, inclusive: bool) -> float:
@@ -360,13 +357,8 @@ def _callback_settings(args: argparse.Namespace, connection: Connection) -> Call
             "status callbacks are signed with the account's auth token: set TWILIO_AUTH_TOKEN too "
             "(an API key cannot check them)"
         )
-    _check_can_listen(settings)
+    _check_port(settings.host, settings.port)  # a taken port told now, in one line, not after the screen opened
     return settings
-
-
-def _check_can_listen(settings: CallbackSettings) -> None:
-    """Tell a taken port or a wrong address now, in one line, not after the screen opened."""
-    _check_port(settings.host, settings.port)
 
 
 def _check_port(host: str, port: int, hint: str = "") -> None:
