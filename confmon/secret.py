@@ -1,9 +1,9 @@
 """Secrets: values that never show themselves, and the one redaction every outgoing text passes.
 
 A `Secret` registers its value as it is made, so `redact` knows every secret this process holds,
-in any case and with any of its characters percent-encoded, whatever its shape: a 32-hex auth token, an API
-secret, a Telnyx key. `sanitize.display_text`, which every wire string and every error message
-passes before it is shown, logged, audited or printed, calls `redact` first.
+whatever its shape (a 32-hex auth token, an API secret, a Telnyx key), and finds it in any case and
+with any of its characters percent-encoded. `sanitize.display_text`, which every wire string and
+every error message passes before it is shown, logged, audited or printed, calls `redact` first.
 """
 
 from __future__ import annotations

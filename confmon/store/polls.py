@@ -171,7 +171,7 @@ def _reconcile_members(
         seen.add(call_sid)
         if dropped:
             dropped_when_listed[call_sid] = dropped
-        else:
+        elif dropped_when_listed:  # the hot path: a whole listing, and none remembered
             dropped_when_listed.pop(call_sid, None)
         member = members.get(call_sid)
         if member is not None and member.left_at is None and member.participant == participant:
