@@ -127,5 +127,5 @@ def render_table(rooms: Sequence[RoomView], with_participants: bool) -> str:
                 word for word, on in (("muted", p.muted), ("hold", p.hold), ("coaching", p.coaching)) if on
             )
             who = fit(p.display_name, PARTICIPANT_WIDTH)
-            lines.append(f"    {p.call_sid:34}  {who}  {fit(str(p.status), member_status_width)}  {flags}")
+            lines.append(f"    {p.call_sid:34}  {who}  {fit(str(p.status), member_status_width)}  {flags}".rstrip())
     return "\n".join(lines)
