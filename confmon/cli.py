@@ -52,6 +52,10 @@ LS_DEADLINE = 60.0  # seconds `confmon ls` may take in all, by default
 PROGRESS_AFTER = 1.0
 # Characters of one message on stderr, at most: a server's error text must not flood a script's log.
 MAX_MESSAGE = 1000
+# `confmon ls` words, as listing.STATUSES and listing.RENDERERS know them (spelled out here so that
+# parsing the command line does not import the listing and its session; a test keeps them equal).
+LS_STATUSES = ("live", "waiting", "ended", "in-progress", "init", "completed")
+LS_FORMATS = ("table", "json", "csv")
 
 
 class _GaveUp(Exception):
@@ -204,10 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--lossy-callbacks", action="store_true", help=_LOSSY_HELP)
 
     ls = commands.add_parser("ls", parents=[sub_connection], help="print the rooms once and exit")
-    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.add_argument("--format", choices=LS_FORMATS, help="print a table (the default), JSON or CSV")
+    ls.add_argument("--json", action="store_true", help="print JSON: --format json")
     ls.add_argument(
-        "--status", choices=["live", "init", "in-progress", "completed"], default="live",
-        help="which rooms (default live: every room not completed)",
+        "--status", choices=LS_STATUSES, default="live",
+        help="which rooms, in confmon's words or the API's: waiting (init), in-progress (shown as live), "
+        "ended (completed), or live (the default): every room not ended",
     )
     ls.add_argument("--participants", "-p", action="store_true", help="list each room's participants too")
     ls.add_argument(
@@ -284,6 +290,8 @@ def _reader_gone() -> int:
 
 
 def _check_options(args: argparse.Namespace) -> None:
+    if args.command == "ls" and args.json and args.format not in (None, "json"):
+        raise ConfigError(f"--json is --format json, not --format {args.format}: give one of them")
     if args.command is not None and (args.callbacks is not None or args.public_url is not None):
         raise ConfigError(f"--callbacks and --public-url are for the monitor itself, not `confmon {args.command}`")
     if args.command in (None, "demo") and args.reconcile < args.interval:
@@ -441,8 +449,8 @@ def _run_ls(args: argparse.Namespace) -> int:
 
     connection = _connection(args)
     listed = signals.run(_list_rooms(args, connection))
-    with_participants = args.participants and args.status != "completed"  # Twilio lists none for ended rooms
-    render = listing.render_json if args.json else listing.render_table
+    with_participants = args.participants and args.status not in listing.ENDED  # Twilio lists none for ended rooms
+    render = listing.RENDERERS["json" if args.json else args.format or "table"]
     print(render(listed.rooms, with_participants))
     if listed.warning is not None:  # what could be read is listed; what could not is said, once
         _say(listed.warning)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from confmon.model import Action, Conference, ConferenceStatus, Participant, Recording, RoomKey
+from confmon.model import Action, Conference, ConferenceStatus, Participant, Recording, RoomKey, Unrecognized
 
 
 class LogKind(enum.StrEnum):
@@ -57,6 +57,20 @@ def partly_read_warning(count: int, first: str | None) -> str | None:
         return None
     records = "1 record" if count == 1 else f"{count} records"
     return f"{records} partly read: {first}"
+
+
+_ROOM_STATES = {
+    ConferenceStatus.INIT: "waiting",
+    ConferenceStatus.IN_PROGRESS: "live",
+    ConferenceStatus.COMPLETED: "ended",
+}
+
+
+def room_state(status: ConferenceStatus | Unrecognized) -> str:
+    """A room's state in the one vocabulary of every face (waiting, live, ended), so the screen,
+    `ls` and its exports name a room alike. A status outside the documented set is shown as sent:
+    never taken for a known one."""
+    return _ROOM_STATES[status] if isinstance(status, ConferenceStatus) else str(status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,8 @@ def test_options_before_a_subcommand_are_kept(argv, expected):
     [
         (("--bogus",), {}, 2, "unrecognized arguments"),
         (("ls", "--status", "nope"), {}, 2, "invalid choice"),
+        (("ls", "--format", "xml"), {}, 2, "invalid choice"),
+        (("ls", "--json", "--format", "csv"), creds(), 2, "--json is --format json, not --format csv"),
         (("ls",), {}, 2, "TWILIO_ACCOUNT_SID"),
         (("ls", "--base-url", "ftp://example"), creds(), 2, "http(s) URL"),
         (("ls", "--base-url", "http://127.0.0.1:9"), creds(), 4, "cannot reach"),

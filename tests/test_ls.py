@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import pytest
 import pytest_asyncio
 from aiohttp import web
 from rich.cells import cell_len
@@ -182,8 +183,8 @@ async def test_ls_lists_what_it_could_read_and_says_what_it_could_not_in_one_lin
     # The odd room date and the odd caller date: the participants are read in the same sweep.
     assert warning(result) == f"confmon: 2 records partly read: conference {sid('CF', 1)}: date_updated is not a date"
     rows = {line.split()[0]: line.split()[3] for line in result.stdout.splitlines()[1:]}
-    # An undocumented status is no evidence the room ended: it is live, shown as the server said it.
-    assert rows == {sid("CF", 1): "in-progress", sid("CF", 2): "RUNNING_RECONNECTING", sid("CF", 3): "in-progress"}
+    # An undocumented status is no evidence the room ended: it is listed, shown as the server said it.
+    assert rows == {sid("CF", 1): "live", sid("CF", 2): "RUNNING_RECONNECTING", sid("CF", 3): "live"}
 
 
 async def test_ls_with_participants_lists_the_caller_read_in_part(odd_account):
@@ -196,7 +197,8 @@ async def test_ls_json_gives_an_undocumented_status_as_its_text(odd_account):
     result, _ = await run_ls(odd_account, "--json", "-p")
     assert warning(result).startswith("confmon: 2 records partly read: ")
     rooms = {room["sid"]: room for room in json.loads(result.stdout)}
-    assert rooms[sid("CF", 2)]["status"] == "RUNNING_RECONNECTING"
+    assert rooms[sid("CF", 2)]["status"] == rooms[sid("CF", 2)]["state"] == "RUNNING_RECONNECTING"
+    assert (rooms[sid("CF", 3)]["status"], rooms[sid("CF", 3)]["state"]) == ("in-progress", "live")
     assert rooms[sid("CF", 1)]["date_updated"] is None  # unreadable: unknown, not a guess
     callers = {p["call_sid"]: p for p in rooms[sid("CF", 3)]["participants"]}
     assert callers[sid("CA", 302)]["date_created"] is None
@@ -208,8 +210,9 @@ async def test_ls_in_progress_lists_only_the_rooms_known_to_be_in_progress(odd_a
     assert sid("CF", 2) not in result.stdout and sid("CF", 1) in result.stdout
 
 
-async def test_ls_completed_says_what_it_could_not_read_of_the_ended_rooms(odd_account):
-    result, _ = await run_ls(odd_account, "--status", "completed")
+@pytest.mark.parametrize("word", ["completed", "ended"])
+async def test_ls_completed_says_what_it_could_not_read_of_the_ended_rooms(odd_account, word):
+    result, _ = await run_ls(odd_account, "--status", word)
     assert warning(result) == f"confmon: 1 record partly read: conference {sid('CF', 4)}: date_created is not a date"
     assert sid("CF", 4) in result.stdout and sid("CF", 5) in result.stdout
 
@@ -256,7 +259,9 @@ def test_the_table_keeps_its_columns_straight_whatever_the_names():
     members = [line for line in lines if line.startswith("    CA")]
     assert len(rooms) == len(NAMES) and len(members) == len(NAMES) * len(PARTICIPANTS)
     # Every column after the name starts at the same display column as its heading.
-    assert {starts(line, "in-progress") for line in rooms} == {starts(header, "STATUS")}
+    assert {starts(line, "live") for line in rooms} == {starts(header, "STATUS")}
+    # The counts stand right-aligned under their headings: 4 people, 2 of them muted.
+    assert {starts(line, "  4      2  jp1") for line in rooms} == {starts(header, "PPL  MUTED  REGION")}
     assert {starts(line, "jp1") for line in rooms} == {starts(header, "REGION")}
     assert {starts(line, "2024-05-01") for line in rooms} == {starts(header, "CREATED")}
     assert len({starts(line, "connected") for line in members}) == 1
@@ -278,7 +283,7 @@ async def test_ls_prints_wide_names_in_straight_columns(simulator: SimServer):
     header, rooms = lines[0], lines[1:]
     assert sum(any(name in line for name in NAMES[1:4]) for line in rooms) == 3
     status_at = starts(header, "STATUS")
-    assert all(starts(line, line.split()[-4]) == status_at for line in rooms)  # the status word
+    assert all(starts(line, line.split()[-6]) == status_at for line in rooms)  # the state word
 
 
 async def test_ls_json_keeps_names_as_they_are(simulator: SimServer):

@@ -23,7 +23,9 @@ def world(clock: FrozenClock) -> World:
     return World(13, clock, ACCOUNT, target_rooms=120, traffic=False)
 
 
-@pytest.mark.parametrize("flags", [(), ("--json",), ("-p",), ("--json", "-p")])
+@pytest.mark.parametrize(
+    "flags", [(), ("--json",), ("-p",), ("--json", "-p"), ("--format", "csv"), ("--format", "csv", "-p")]
+)
 async def test_ls_into_head_stops_quietly_when_head_has_its_line(simulator, flags):
     """`confmon ls | head -1`: head exits after one line; the rest of the listing meets a closed pipe."""
     read_end, write_end = os.pipe()

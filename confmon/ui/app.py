@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from confmon.find import Find, Sort, compile_find
 from confmon.model import Action, OutcomeStatus, RoomKey, Target
 from confmon.session import Session, Subscription
 from confmon.ui.keyed_table import KeyedTable
@@ -33,6 +35,17 @@ from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomView, U
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
 _WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
+# Shift+letter sorts the focused table, k9s-style; again reverses. (key, column, name, help)
+_SORT_KEYS = (
+    ("N", "name", "name", "Sort by name (again: reverse)"),
+    ("S", "status", "status", "Sort by status: live rooms first (again: reverse)"),
+    ("P", "people", "participants", "Sort rooms by how many are in them (again: reverse)"),
+    ("M", "muted", "muted", "Sort by muted (again: reverse)"),
+    ("A", "age", "age", "Sort by age, or time in the room: oldest first (again: reverse)"),
+    ("U", "updated", "last change", "Sort rooms by their last change, latest first (again: reverse)"),
+)
+# A participants table has no people or updated column; its age is the time in the room.
+_PARTICIPANT_COLUMNS = {"name": "name", "status": "status", "muted": "muted", "age": "time"}
 # Rooms the session is told the operator looks at: the selected one and those on screen.
 _PRIORITY_ROWS = 60
 # Seconds: the most often an update is taken and drawn. Frames are the terminal's, so they are paced
@@ -57,8 +70,15 @@ class ConfmonApp(App[None]):
             "a", "announce", "Announce", id="announce",
             tooltip="Play a URL to the selected participant (participants pane) or room (rooms pane)",
         ),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter rooms by name"),
+        Binding(
+            "slash", "filter", "Find", id="filter", key_display="/",
+            tooltip="Find rooms by name, SID or a caller's name, number or call SID (a regular expression; ! inverts)",
+        ),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
+        *(
+            Binding(key, f"sort('{column}')", f"Sort by {what}", id=f"sort.{column}", show=False, tooltip=tip)
+            for key, column, what, tip in _SORT_KEYS
+        ),
         Binding("tab", "focus_next", "Pane", id="pane", tooltip="Move between rooms, participants and events"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
@@ -70,7 +90,9 @@ class ConfmonApp(App[None]):
         self.clock = session.clock
         self.capabilities = session.capabilities
         self.read_only = session.read_only
-        self.name_filter = ""
+        self.find = Find()
+        self.room_sort = Sort()
+        self.member_sort = Sort()
         # What the session last told this face: every room by key, as frozen views.
         self.rooms_seen: dict[RoomKey, RoomView] = {}
         self.status: FeedStatus = session.status()
@@ -179,7 +201,7 @@ class ConfmonApp(App[None]):
             changed = (*update.rooms, *update.removed)
         self._redraw_all = False
         if changed is None or changed:
-            self.rooms.show(seen, now, self.name_filter, changed)
+            self.rooms.show(seen, now, self.find, self.room_sort, changed)
         self._render_participants(now)
         self._render_titles()
         self._refresh_bindings_if_changed()
@@ -205,12 +227,14 @@ class ConfmonApp(App[None]):
         self.event_log.add(entries)
 
     def _render_participants(self, now: float | None = None) -> None:
-        self.participants.show(self.selected_room, self.clock.now() if now is None else now)
+        now = self.clock.now() if now is None else now
+        self.participants.show(self.selected_room, now, self.find, self.member_sort)
 
     def _render_titles(self) -> None:
-        shown, total = self.rooms.row_count, len(self.rooms_seen)
-        counted = f"{shown}/{total}" if self.name_filter else str(total)
-        title = f"Rooms {counted}" + (f" · filter: {self.name_filter}" if self.name_filter else "")
+        shown, total, find = self.rooms.row_count, len(self.rooms_seen), self.find
+        counted = f"{shown}/{total}" if find else str(total)
+        title = f"Rooms {counted}" + (f" · find: {find.text}" if find else "")
+        title += f" ({find.note})" if find.note else ""
         room = self.selected_room
         self._retitle(self.rooms_pane, title)
         self._retitle(self.participants, f"Participants · {room.name}" if room else "Participants")
@@ -398,6 +422,20 @@ class ConfmonApp(App[None]):
     def action_refresh(self) -> None:
         self.session.refresh_now()
 
+    def action_sort(self, column: str) -> None:
+        """Sort the focused table by `column` (rooms, else participants); again reverses it."""
+        if self.focused is self.participants:
+            member_column = _PARTICIPANT_COLUMNS.get(column)
+            if member_column is None:
+                self.bell()
+                return
+            self.member_sort = self.member_sort.toggled(member_column)
+            self._render_participants()
+            return
+        self.room_sort = self.room_sort.toggled(column)
+        self._redraw_all = True
+        self._schedule_flush()
+
     def action_filter(self) -> None:
         bar = self.filter_bar
         bar.display = True
@@ -405,15 +443,15 @@ class ConfmonApp(App[None]):
 
     @on(FilterBar.Changed, "#filter")  # Input messages from other screens bubble here too
     def _filter_changed(self, event: FilterBar.Changed) -> None:
-        self.name_filter = event.value.strip()
+        self.find = compile_find(event.value)
         self._redraw_all = True
         self._schedule_flush()
 
     @on(FilterBar.Submitted, "#filter")
     def _filter_done(self, event: FilterBar.Submitted) -> None:
-        self.name_filter = event.value.strip()
+        self.find = compile_find(event.value)
         bar = self.filter_bar
-        bar.display = bool(self.name_filter)
+        bar.display = bool(self.find)
         self.rooms.focus()
         self._redraw_all = True
         self._schedule_flush()
@@ -446,5 +484,7 @@ class ConfmonApp(App[None]):
         yield from super().get_system_commands(screen)  # Textual's own include Quit
         for binding in self._offered_bindings():
             if binding.action != "quit":
-                action = getattr(self, f"action_{binding.action}")
-                yield SystemCommand(binding.description, self._describe(binding), action)
+                yield SystemCommand(binding.description, self._describe(binding), partial(self._run, binding.action))
+
+    def _run(self, action: str) -> None:
+        self.call_later(self.run_action, action)

@@ -14,7 +14,7 @@ its cursor and has no selection until a cursor key or a click brings it back.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -124,6 +124,7 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
         self._header_style: Style | None = None
         self._strip_style: Style | None = None
         self._row_styles: dict[str, Style] = {}
+        self._sorted_by: tuple[str, bool] | None = None  # (column, reversed), marked in the header
         self.virtual_size = Size(self._width, 1)
 
     def _set_columns(self, columns: tuple[tuple[str, str, int], ...]) -> None:
@@ -162,6 +163,10 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
         row = self._shown[key]
         position = next(i for i, (name, _, _) in enumerate(self.columns_shown) if name == column)
         return Text(row.cells[position], style=row.style)
+
+    def keys_shown(self) -> list[K]:
+        """Every row's key, top to bottom."""
+        return list(self._keys)
 
     def keys_from_top(self, count: int) -> list[K]:
         """The keys of the first `count` rows from the top of the view down."""
@@ -224,6 +229,44 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
                 self._refresh_cursor_line()
         self._cursor = max(0, min(self._cursor, len(self._keys) - 1))
         return True
+
+    def put_in_order(self, order: Sequence[K]) -> bool:
+        """Show the rows in `order` (every key shown, once); the cursor stays on its row. True if
+        anything moved."""
+        if list(order) == self._keys:
+            return False
+        keep = self.highlighted_key
+        self._shown = {key: self._shown[key] for key in order}
+        self._keys = list(order)
+        self._index = {key: i for i, key in enumerate(self._keys)}
+        if keep is not None:
+            self._cursor = self._index[keep]
+            self._scroll_cursor_into_view()
+        self.refresh()
+        return True
+
+    def mark_sorted(self, column: str | None, reverse: bool = False) -> None:
+        """Show in the header which column the rows are sorted by, and which way."""
+        sorted_by = (column, reverse) if column is not None else None
+        if sorted_by != self._sorted_by:
+            self._sorted_by = sorted_by
+            self._header = None
+            self.refresh_line(0)
+
+    def _header_strip(self, style: Style) -> Strip:
+        """The labels, the sorted column's with an arrow after it: in the column if it fits, else in
+        the blank that follows, so no width moves."""
+        labels = [label for _, label, _ in self.columns_shown]
+        after = [" " * PADDING] * len(labels)
+        if self._sorted_by is not None:
+            column, reverse = self._sorted_by
+            arrow = "▼" if reverse else "▲"
+            for i, (key, label, width) in enumerate(self.columns_shown):
+                if key == column and cell_len(label) < width:
+                    labels[i] = label + arrow
+                elif key == column:
+                    after[i] = arrow
+        return self._strip(tuple(labels), style, after)
 
     def reset(self) -> None:
         """Drop every row: only when the table starts showing something else (another room)."""
@@ -336,7 +379,7 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
         if y == 0:  # the header stays put while the rows scroll under it
             fill = base + self.get_component_rich_style("keyed-table--header")
             if self._header is None or self._header_style != fill:
-                self._header = self._strip(tuple(label for _, label, _ in self.columns_shown), fill)
+                self._header = self._header_strip(fill)
                 self._header_style = fill
             strip = self._header
         else:
@@ -355,13 +398,14 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
                 fill = base + cursor
         return strip.crop_extend(scroll_x, scroll_x + self.size.width, fill)
 
-    def _strip(self, cells: tuple[str, ...], style: Style) -> Strip:
+    def _strip(self, cells: tuple[str, ...], style: Style, after: Sequence[str] | None = None) -> Strip:
         pad = " " * PADDING
+        after = after or [pad] * len(cells)
         # Each cell keeps a segment of its own (the column in its style's meta, as DataTable's
         # cells have), so an exported SVG places every column by its own x, whatever the font.
         segments = [
-            Segment(pad + fit(cell, width) + pad, style + meta)
-            for (_, _, width), cell, meta in zip(self.columns_shown, cells, self._column_meta, strict=True)
+            Segment(pad + fit(cell, width) + tail, style + meta)
+            for (_, _, width), cell, meta, tail in zip(self.columns_shown, cells, self._column_meta, after, strict=True)
         ]
         return Strip(segments, self._width)
 

@@ -13,16 +13,14 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import RichLog
 
-from confmon.model import Action, Capabilities, ConferenceStatus, RoomKey, Unrecognized
+from confmon.find import Find, Sort, sorted_members, sorted_rooms
+from confmon.model import Action, Capabilities, RoomKey
 from confmon.ui import format as fmt
 from confmon.ui.keyed_table import KeyedTable, Row
-from confmon.views import LogEntry, RoomView
+from confmon.views import LogEntry, MemberView, RoomView, room_state
 
-_ROOM_STATUS: dict[ConferenceStatus | Unrecognized, str] = {  # an unrecognized one shows as sent
-    ConferenceStatus.INIT: "waiting",
-    ConferenceStatus.IN_PROGRESS: "live",
-    ConferenceStatus.COMPLETED: "ended",
-}
+NO_FIND, DEFAULT_SORT = Find(), Sort()
+
 _PENDING_WORDS = {
     Action.MUTE: "muting…",
     Action.UNMUTE: "unmuting…",
@@ -59,22 +57,26 @@ class RoomsTable(KeyedTable[RoomKey]):
         self,
         rooms: Mapping[RoomKey, RoomView],
         now: float,
-        name_filter: str = "",
+        find: Find = NO_FIND,
+        sort: Sort = DEFAULT_SORT,
         only: Collection[RoomKey] | None = None,
     ) -> bool:
-        """The rooms matching the filter; `only`: just these rooms changed (None: look at every room,
-        as the clock's tick must, since every row's ages move)."""
-        needle = name_filter.casefold()
+        """The rooms `find` matches, in `sort`'s order; `only`: just these rooms changed (None: look
+        at every room, as the clock's tick must, since every row's ages move)."""
         if only is None:
-            return self.sync({key: row for key, room in rooms.items() if (row := self._row(room, now, needle))})
-        return self.patch({key: self._row(rooms[key], now, needle) if key in rooms else None for key in only})
+            changed = self.sync({key: row for key, room in rooms.items() if (row := self._row(room, now, find))})
+        else:
+            changed = self.patch({key: self._row(rooms[key], now, find) if key in rooms else None for key in only})
+        self.mark_sorted(sort.column, sort.reverse)
+        shown = (rooms[key] for key in self.keys_shown())
+        return self.put_in_order([room.key for room in sorted_rooms(shown, sort)]) or changed
 
-    def _row(self, room: RoomView, now: float, needle: str) -> Row | None:
+    def _row(self, room: RoomView, now: float, find: Find) -> Row | None:
         conference = room.conference
-        if needle and needle not in conference.friendly_name.casefold():
+        if not find.room(room):
             return None
         pending = room.pending
-        status = _PENDING_WORDS[pending] if pending else _ROOM_STATUS.get(conference.status, str(conference.status))
+        status = _PENDING_WORDS[pending] if pending else room_state(conference.status)
         created = conference.date_created.timestamp() if conference.date_created else room.first_seen
         return self.row(
             {
@@ -156,14 +158,16 @@ class ParticipantsTable(KeyedTable[str]):
         super().__init__(hidden=hidden, **kwargs)
         self.room_key: RoomKey | None = None
 
-    def show(self, room: RoomView | None, now: float) -> bool:
+    def show(self, room: RoomView | None, now: float, find: Find = NO_FIND, sort: Sort = DEFAULT_SORT) -> bool:
+        """The room's callers in `sort`'s order; those `find` is about stand out."""
         key = room.key if room else None
         if key != self.room_key:
             self.reset()
             self.room_key = key
         rows: dict[str, Row] = {}
-        for call_sid, member in (room.members.items() if room else ()):
-            p = member.participant
+        members = sorted_members(room.members.values(), sort) if room else []
+        for member in members:
+            call_sid, p = member.call_sid, member.participant
             pending = member.pending
             if pending:
                 status = _PENDING_WORDS[pending]
@@ -182,9 +186,18 @@ class ParticipantsTable(KeyedTable[str]):
                     "eoe": fmt.flag(p.end_conference_on_exit),
                     "time": fmt.duration((member.left_at or now) - member.joined),
                 },
-                style="dim" if member.left_at is not None else "bold" if member.speaking else "",
+                style=_member_style(member, find),
             )
-        return self.sync(rows)
+        changed = self.sync(rows)
+        self.mark_sorted(sort.column, sort.reverse)
+        return self.put_in_order(list(rows)) or changed
+
+
+def _member_style(member: MemberView, find: Find) -> str:
+    if member.left_at is not None:
+        return "dim"
+    found = "underline" if find.member(member) else ""  # a caller the find is about stands out in the room
+    return f"bold {found}".strip() if member.speaking else found
 
 
 _TALKING = "◀))"

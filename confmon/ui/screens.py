@@ -66,12 +66,12 @@ class HelpScreen(ModalScreen[None]):
 
 
 class FilterBar(Input):
-    """Filter rooms by name as you type; Enter keeps the filter, Escape clears it."""
+    """Find rooms as you type (a regular expression; `!` first inverts it); Enter keeps it, Escape clears it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
     def __init__(self) -> None:
-        super().__init__(placeholder="filter rooms by name…", id="filter")
+        super().__init__(placeholder="find a room, or a caller by name or number (regex; ! inverts)…", id="filter")
 
     def action_clear_filter(self) -> None:
         self.value = ""

@@ -1,0 +1,126 @@
+"""Find and sort, as an operator asks for them: what `/` matches and what Shift+letter orders by.
+
+Pure functions of the session's frozen views, so the screen and any other face read the same rows.
+A find is a case-insensitive regular expression; a leading `!` inverts it; a pattern that does not
+compile is matched as plain text, and says so. A room matches by its name and SID and by each
+present caller's label and call SID, so part of a caller's number finds the rooms they are in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from confmon.model import ConferenceStatus, Participant, Unrecognized
+from confmon.views import MemberView, RoomView
+
+
+@dataclass(frozen=True)
+class Find:
+    text: str = ""  # as typed, `!` included
+    pattern: re.Pattern[str] | None = None  # None: everything matches
+    inverted: bool = False
+    note: str | None = None  # why the pattern is matched as plain text
+
+    def __bool__(self) -> bool:
+        return self.pattern is not None
+
+    def room(self, room: RoomView) -> bool:
+        """Whether the room is shown: it, or one of its callers, matches (none does, inverted)."""
+        if self.pattern is None:
+            return True
+        search = self.pattern.search
+        hit = bool(search(room.name) or search(room.conference.sid)) or any(
+            self._caller(search, member.participant) for member in room.present()
+        )
+        return hit != self.inverted
+
+    def member(self, member: MemberView) -> bool:
+        """Whether a caller matches by itself (inversion aside): the callers a find is about."""
+        return self.pattern is not None and not self.inverted and self._caller(self.pattern.search, member.participant)
+
+    @staticmethod
+    def _caller(search: Callable[[str], Any], participant: Participant) -> bool:
+        return bool(search(participant.display_name) or search(participant.call_sid))
+
+
+def compile_find(text: str) -> Find:
+    """The find an operator typed: `!` first inverts it; an invalid pattern is taken as plain text."""
+    body = text.strip()
+    inverted = body.startswith("!")
+    if inverted:
+        body = body[1:]
+    if not body:
+        return Find(text)
+    try:  # as a pattern, or as the text it is: a room named "dial-in (3)" is found by its name
+        return Find(text, re.compile(f"(?:{body})|{re.escape(body)}", re.IGNORECASE), inverted)
+    except re.error as error:
+        note = f"not a valid pattern ({error.msg}): matching it as plain text"
+        return Find(text, re.compile(re.escape(body), re.IGNORECASE), inverted, note)
+
+
+# ---- sort ---------------------------------------------------------------------------------------
+
+# Live rooms first, then waiting, then one whose status is unknown, then ended.
+_STATE_RANK: dict[ConferenceStatus | Unrecognized, int] = {
+    ConferenceStatus.IN_PROGRESS: 0,
+    ConferenceStatus.INIT: 1,
+    ConferenceStatus.COMPLETED: 3,
+}
+
+
+def _created(room: RoomView) -> float:
+    c = room.conference
+    return c.date_created.timestamp() if c.date_created else room.first_seen
+
+
+def _state(room: RoomView) -> int:
+    return 3 if room.ended else _STATE_RANK.get(room.conference.status, 2)
+
+
+# Each sortable column of the rooms table: its sort key. Ages sort oldest first, as "Age" counts up.
+ROOM_SORTS: dict[str, Callable[[RoomView], Any]] = {
+    "name": lambda room: room.name.casefold(),
+    "status": _state,
+    "people": lambda room: room.participant_count,
+    "muted": lambda room: room.muted_count,
+    "age": _created,
+    "updated": lambda room: -room.last_changed,
+}
+
+PARTICIPANT_SORTS: dict[str, Callable[[MemberView], Any]] = {
+    "name": lambda member: member.participant.display_name.casefold(),
+    "status": lambda member: (member.left_at is not None, str(member.participant.status)),
+    "muted": lambda member: member.participant.muted,
+    "time": lambda member: member.joined,
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A column and a direction; no column: the default order."""
+
+    column: str | None = None
+    reverse: bool = False
+
+    def toggled(self, column: str) -> Sort:
+        """Shift+letter: sort by `column`; again reverses it."""
+        return Sort(column, not self.reverse) if column == self.column else Sort(column)
+
+
+def sorted_rooms(rooms: Iterable[RoomView], sort: Sort) -> list[RoomView]:
+    """Rooms in `sort`'s order; ties, and the default, by state (live first) then age (oldest first)."""
+    ordered = sorted(rooms, key=lambda room: (_state(room), _created(room), room.key.sid))
+    if sort.column is not None:  # sorted is stable: the default order breaks the column's ties
+        ordered.sort(key=ROOM_SORTS[sort.column], reverse=sort.reverse)
+    return ordered
+
+
+def sorted_members(members: Iterable[MemberView], sort: Sort) -> list[MemberView]:
+    """Callers in `sort`'s order; the default is the order they joined in."""
+    ordered = list(members)
+    if sort.column is not None:
+        ordered.sort(key=PARTICIPANT_SORTS[sort.column], reverse=sort.reverse)
+    return ordered

@@ -1,0 +1,126 @@
+"""Find and sort, pressed as an operator would: `/` with a regular expression (a caller's number,
+an inverted name, a broken pattern) and Shift+letter on either table, checked on the rows shown."""
+
+from __future__ import annotations
+
+from confmon.model import ConferenceStatus
+from confmon.ui.app import ConfmonApp
+from confmon.views import RoomView
+from tests.ui_harness import SIZE, make_app, wait_loaded
+from tests.waiting import wait_until
+
+
+def shown_rooms(app: ConfmonApp) -> list[RoomView]:
+    return [app.rooms_seen[key] for key in app.rooms.keys_shown()]
+
+
+def every_room(app: ConfmonApp) -> list[RoomView]:
+    return list(app.rooms_seen.values())
+
+
+async def find(pilot, text: str) -> None:
+    await pilot.press("slash", *text, "enter")
+    await wait_until(lambda: pilot.app.find.text == text, pilot)
+
+
+async def select_room(pilot, room: RoomView) -> None:
+    app = pilot.app
+    app.rooms.move_cursor(row=app.rooms.get_row_index(room.key))
+    if app.rooms.highlighted_key is None:  # the find hid the row that was selected: a key brings the cursor back
+        app.rooms.focus()
+        await pilot.press("up")
+    await wait_until(lambda: app.participants.room_key == room.key, pilot)
+
+
+async def test_part_of_a_callers_number_finds_their_rooms_and_marks_them(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        numbered = [(r, m) for r in every_room(app) for m in r.present() if m.participant.display_name.startswith("+1")]
+        assert numbered, "the seeded world has callers known by number"
+        room, member = numbered[0]
+        digits = member.participant.display_name[-6:]
+
+        def has_caller(r: RoomView) -> bool:  # what a find looks at: a hex SID may hold the digits too
+            callers = (text for m in r.present() for text in (m.participant.display_name, m.call_sid))
+            texts = [r.name, r.conference.sid, *callers]
+            return any(digits in text for text in texts)
+
+        await find(pilot, digits)
+        expected = {r.key for r in every_room(app) if has_caller(r)}
+        await wait_until(lambda: set(app.rooms.keys_shown()) == expected, pilot)
+        assert room.key in expected and len(expected) < len(app.rooms_seen)
+
+        await select_room(pilot, room)
+        assert "underline" in app.participants.get_cell(member.call_sid, "name").style
+        others = [m for m in room.present() if digits not in m.participant.display_name]
+        assert others and all("underline" not in app.participants.get_cell(m.call_sid, "name").style for m in others)
+
+
+async def test_a_leading_bang_inverts_and_a_broken_pattern_is_plain_text(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        total = len(app.rooms_seen)
+        victim = next(r for r in shown_rooms(app) if r.name.replace(" ", "").isalnum())
+        namesakes = sum(r.name == victim.name for r in every_room(app))
+        await find(pilot, f"!^{victim.name}$")
+        await wait_until(lambda: app.rooms.row_count == total - namesakes, pilot)
+        assert victim.key not in app.rooms.keys_shown()
+
+        await pilot.press("slash", "escape")
+        await wait_until(lambda: app.rooms.row_count == total, pilot)
+        await find(pilot, "dial-in (")  # not a pattern: matched as the text it is
+        await wait_until(lambda: "not a valid pattern" in str(app.rooms_pane.border_title), pilot)
+        assert shown_rooms(app) and all("dial-in (" in r.name.lower() for r in shown_rooms(app))
+
+
+async def test_shift_letters_sort_the_rooms_and_again_reverses_and_the_cursor_stays(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        live = [r.conference.status is ConferenceStatus.IN_PROGRESS for r in shown_rooms(app)]
+        assert live == sorted(live, reverse=True)  # the default order: live rooms first
+        app.rooms.move_cursor(row=3)
+        await pilot.pause()
+        selected = app.rooms.highlighted_key
+
+        def names() -> list[str]:
+            return [r.name.casefold() for r in shown_rooms(app)]
+
+        await pilot.press("N")
+        await wait_until(lambda: names() == sorted(names()), pilot)
+        assert app.rooms.highlighted_key == selected
+        await pilot.press("N")
+        await wait_until(lambda: names() == sorted(names(), reverse=True), pilot)
+        assert app.rooms.highlighted_key == selected
+
+        def counts() -> list[int]:
+            return [r.participant_count for r in shown_rooms(app)]
+
+        await pilot.press("P")
+        await wait_until(lambda: counts() == sorted(counts()) and counts() != names(), pilot)
+        assert app.rooms.highlighted_key == selected and app.room_sort.column == "people"
+
+
+async def test_shift_letters_sort_the_participants_when_that_pane_has_the_focus(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        busiest = max(every_room(app), key=lambda r: r.participant_count)
+        await select_room(pilot, busiest)
+        rooms_before = app.rooms.keys_shown()
+
+        def members():
+            room = app.rooms_seen[busiest.key]
+            return [room.members[key].participant for key in app.participants.keys_shown()]
+
+        await pilot.press("tab", "N")
+        await wait_until(lambda: [p.display_name.casefold() for p in members()] == sorted(
+            p.display_name.casefold() for p in members()
+        ), pilot)
+        await pilot.press("M")
+        await wait_until(lambda: [p.muted for p in members()] == sorted(p.muted for p in members()), pilot)
+        assert app.member_sort.column == "muted"
+        await pilot.press("P")  # the participants have no such column: nothing moves
+        assert app.rooms.keys_shown() == rooms_before and app.room_sort.column is None
