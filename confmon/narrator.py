@@ -33,6 +33,10 @@ def _because(reason: str | None) -> str:
     return f" ({reason})" if reason else ""
 
 
+def _in(room: str | None) -> str:
+    return f" in {room}" if room else ""
+
+
 def tell(note: Note) -> LogEntry:
     """The note as one line of the event log."""
     kind, text = _words(note)
@@ -59,12 +63,12 @@ def _words(note: Note) -> tuple[LogKind, str]:
             return LogKind.INFO, f"announcement in {room} finished"
         case Announced(room=room, failure=failure):
             return LogKind.ERROR, f"announcement in {room} failed: {failure}"
-        case ActionNote(action=action, target=target, state=OutcomeStatus.PENDING):
-            return LogKind.ACTION, f"{action} {target}…"
-        case ActionNote(action=action, target=target, state=OutcomeStatus.FAILED, remark=remark):
-            return LogKind.ERROR, f"{action} {target}: failed: {remark or 'unknown error'}"
-        case ActionNote(action=action, target=target, remark=remark):
-            return LogKind.ACTION, f"{action} {target}: confirmed{_because(remark)}"
+        case ActionNote(action=action, target=target, state=OutcomeStatus.PENDING, room=room):
+            return LogKind.ACTION, f"{action} {target}{_in(room)}…"
+        case ActionNote(action=action, target=target, state=OutcomeStatus.FAILED, remark=remark, room=room):
+            return LogKind.ERROR, f"{action} {target}{_in(room)}: failed: {remark or 'unknown error'}"
+        case ActionNote(action=action, target=target, remark=remark, room=room):
+            return LogKind.ACTION, f"{action} {target}{_in(room)}: confirmed{_because(remark)}"
         case PollFailed(message=message):
             return LogKind.ERROR, f"poll failed: {message}"
         case PollRecovered(failures=failures):

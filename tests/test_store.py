@@ -284,7 +284,7 @@ def test_pending_is_visible_and_changes_no_data(store: Store) -> None:
     assert store.pending_for(key(SALES), ALICE.call_sid) is Action.MUTE
     assert store.pending == {(key(SALES), ALICE.call_sid): Action.MUTE}
     assert changes.members_updated == ((key(SALES), ALICE.call_sid),)
-    assert texts(changes) == ["mute alice…"]
+    assert texts(changes) == ["mute alice in Sales weekly sync…"]
     assert not store.rooms.get(key(SALES)).members[ALICE.call_sid].participant.muted
 
 
@@ -296,7 +296,7 @@ def test_confirmed_mute_uses_returned_participant(store: Store) -> None:
     assert store.pending_for(key(SALES), ALICE.call_sid) is None
     assert store.rooms.get(key(SALES)).members[ALICE.call_sid].participant == returned
     assert store.rooms.get(key(SALES)).muted_count == 1
-    assert texts(changes) == ["mute alice: confirmed"]
+    assert texts(changes) == ["mute alice in Sales weekly sync: confirmed"]
     assert changes.rooms_updated == (key(SALES),)
 
 
@@ -320,7 +320,7 @@ def test_confirmed_kick_departs_the_member(store: Store, clock: FrozenClock) -> 
     alice = store.rooms.get(key(SALES)).members[ALICE.call_sid]
     assert (alice.left_at, alice.left_reason) == (clock.now(), "kicked")
     assert store.rooms.get(key(SALES)).participant_count == 1
-    assert texts(changes) == ["kick alice: confirmed (already gone)"]
+    assert texts(changes) == ["kick alice in Sales weekly sync: confirmed (already gone)"]
     assert store.pending == {}
 
 
@@ -344,7 +344,7 @@ def test_failed_outcome_clears_pending_and_changes_no_data(store: Store) -> None
     assert store.pending == {}
     assert store.rooms.get(key(SALES)).members[ALICE.call_sid].left_at is None
     assert [narrator.tell(note) for note in changes.log] == [
-        narrator.LogEntry(changes.log[0].at, "error", "kick alice: failed: auth failed")
+        narrator.LogEntry(changes.log[0].at, "error", "kick alice in Sales weekly sync: failed: auth failed")
     ]
 
 

@@ -79,6 +79,7 @@ class ActionNote(Note):
     target: str
     state: OutcomeStatus
     remark: str | None = None
+    room: str | None = None  # the room of a caller's action, so the line says where
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,14 @@ def apply_outcome(state: State, outcome: Outcome) -> Changes:
     member = room._members.get(target.call_sid) if room and target.call_sid else None
     name = target.name or (member.participant.display_name if member else room.name if room else None)
     headline = name or target.call_sid or target.conference_sid
+    where = room.name if room is not None and target.call_sid else None  # a room's own action names it already
 
     if outcome.status is OutcomeStatus.PENDING:
         state.pending[key] = outcome.action
-        out.log.append(ActionNote(now, outcome.action, headline, outcome.status))
+        out.log.append(ActionNote(now, outcome.action, headline, outcome.status, room=where))
     else:
         state.pending.pop(key, None)
-        out.log.append(ActionNote(now, outcome.action, headline, outcome.status, outcome.error))
+        out.log.append(ActionNote(now, outcome.action, headline, outcome.status, outcome.error, room=where))
         if outcome.status is OutcomeStatus.CONFIRMED and _confirm(state, outcome, room, member, now, out):
             state.settled[key] = now
 
