@@ -245,6 +245,8 @@ async def test_participant_keys_do_nothing_from_the_rooms_pane(tmp_path):
         assert not isinstance(app.screen, ConfirmScreen) and app.session.moderations == 0
         assert {p.call_sid: (p.muted, p.hold) for p in world_of(app).participants(conf)} == before
         assert not (tmp_path / "audit.jsonl").exists()
+        told = [n.message for n in app._notifications]
+        assert told and all(message.startswith("select a participant first: tab") for message in told)
 
 
 async def test_a_vanished_row_leaves_no_selection_until_the_cursor_moves(tmp_path):

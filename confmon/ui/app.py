@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -83,6 +83,11 @@ class ConfmonApp(App[None]):
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
     ]
+
+    # The keys of the participant actions, to explain them when pressed where they cannot act.
+    _PARTICIPANT_KEYS: ClassVar[dict[str, str]] = {
+        b.key: b.action for b in BINDINGS if isinstance(b, Binding) and b.action in _PARTICIPANT_ACTIONS
+    }
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -278,6 +283,12 @@ class ConfmonApp(App[None]):
     @on(KeyedTable.RowHighlighted, "#participants")
     def _participant_highlighted(self) -> None:
         self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A participant's key in the rooms pane is greyed out and does nothing: say why, once pressed."""
+        binding = self._PARTICIPANT_KEYS.get(event.key)
+        if binding is not None and self.focused is self.rooms and self.check_action(binding, ()) is None:
+            self.notify("select a participant first: tab to the participants pane", timeout=3, markup=False)
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()  # participant keys work only with the participants pane focused
