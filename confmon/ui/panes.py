@@ -207,8 +207,21 @@ _LOG_STYLES = {"error": "bold red", "action": "cyan", "room": "bold", "join": "g
 
 
 class EventLog(RichLog):
+    """The log follows new lines while it is scrolled to the bottom; scrolled up, it stays where the
+    operator is reading (the border says so) until End brings it back down."""
+
+    MAX_LINES = 10_000
+    NOT_FOLLOWING = "not following · End resumes"
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_lines=1000, markup=False, wrap=False, min_width=20, **kwargs)
+        super().__init__(max_lines=self.MAX_LINES, markup=False, wrap=True, min_width=20, **kwargs)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        following = new_value >= self.max_scroll_y
+        if following != self.auto_scroll:
+            self.auto_scroll = following
+            self.border_subtitle = "" if following else self.NOT_FOLLOWING
 
     def add(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:

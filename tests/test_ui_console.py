@@ -1,5 +1,6 @@
-"""Find and sort, pressed as an operator would: `/` with a regular expression (a caller's number,
-an inverted name, a broken pattern) and Shift+letter on either table, checked on the rows shown."""
+"""The operator's console, pressed as an operator would: `/` with a regular expression (a caller's
+number, an inverted name, a broken pattern), Shift+letter on either table, an event log that stays
+where it is read, and pause; checked on the rows shown."""
 
 from __future__ import annotations
 
@@ -124,3 +125,29 @@ async def test_shift_letters_sort_the_participants_when_that_pane_has_the_focus(
         assert app.member_sort.column == "muted"
         await pilot.press("P")  # the participants have no such column: nothing moves
         assert app.rooms.keys_shown() == rooms_before and app.room_sort.column is None
+
+
+async def test_the_event_log_stops_following_while_scrolled_up_and_end_resumes(tmp_path):
+    from confmon.views import LogEntry, LogKind
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        log = app.event_log
+
+        def write(count: int, start: int) -> None:
+            log.add(LogEntry(0.0, LogKind.INFO, f"line {n}") for n in range(start, start + count))
+
+        write(200, 0)
+        await wait_until(lambda: log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y, pilot)
+        log.focus()
+        await pilot.press("home")
+        await wait_until(lambda: log.scroll_y == 0 and log.border_subtitle == log.NOT_FOLLOWING, pilot)
+        write(50, 200)
+        await pilot.pause()
+        assert log.scroll_y == 0  # still where the operator is reading
+
+        await pilot.press("end")
+        await wait_until(lambda: log.scroll_y == log.max_scroll_y and not log.border_subtitle, pilot)
+        write(50, 250)
+        await wait_until(lambda: log.scroll_y == log.max_scroll_y, pilot)  # following again
