@@ -34,6 +34,12 @@ REFUSAL_LOG_EVERY = 60.0
 _MAX_NOTE = 240
 
 
+# A subscription not taken from for long (a paused screen) joins what it holds, and keeps the newest
+# log lines only: as many as the event log shows.
+_JOIN_PENDING_AT = 256
+_MAX_LOG = 10_000
+
+
 class Subscription:
     """One face's view of the session: what changed since it last took an update.
 
@@ -45,6 +51,7 @@ class Subscription:
         self._session = session
         self._wake = wake
         self._pending: list[Changes] = []
+        self._waiting = 0  # changes since the last take: what a paused face says it holds back
         self._resync = True  # the first update holds every room
         self._ticked = False
         self._log: list[Note] = []  # what happened, the store's notes and the session's own, in order
@@ -53,14 +60,24 @@ class Subscription:
         """Something is new: rooms, log lines, the time, or only the feed status."""
         if changes:
             self._pending.append(changes)
+            self._waiting += 1
+            if len(self._pending) >= _JOIN_PENDING_AT:  # a face paused for long holds one, not thousands
+                self._pending = [Changes.join(self._pending)]
             self._log.extend(changes.log)  # one list, so the store's notes and the session's keep their order
         self._log.extend(log)
+        if len(self._log) > _MAX_LOG:  # no face shows more than this many lines of log
+            del self._log[:-_MAX_LOG]
         self._ticked |= ticked
         self._wake()
 
+    @property
+    def waiting(self) -> int:
+        """Changes (a poll's, a callback's, an action's) since the last take."""
+        return self._waiting
+
     def take(self) -> Update:
         """Everything since the last take, as frozen views of the rooms that changed."""
-        changes, self._pending = Changes.join(self._pending), []
+        changes, self._pending, self._waiting = Changes.join(self._pending), [], 0
         notes, self._log = self._log, []
         log = tuple(narrator.tell(note) for note in notes)
         session = self._session

@@ -144,7 +144,7 @@ async def test_an_echoed_token_reaches_neither_screen_nor_log_nor_audit(tmp_path
             server.faults.fail_next(status=401, message=echo(token))  # and the next poll
             await pilot.press("r")
             await wait_until(lambda: "auth failed" in str(app.query_one("#status").render()), pilot)
-            screen = str(app.query_one("#status").render()) + "\n".join(line.text for line in app.event_log.lines)
+            screen = str(app.query_one("#status").render()) + "\n".join(entry.text for entry in app.event_log.entries)
             assert "bad token" in screen and REDACTED in screen  # the message is shown, the token is not
             assert not leaked(screen, token)
         audit = audit_path.read_text()

@@ -69,3 +69,29 @@ def test_callbacks_live_with_someone_talking(snap_compare, tmp_path):
         await pilot.press("tab")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_rooms_found_by_a_pattern_and_sorted_by_people_descending(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"review|standup|bridge", "enter", "P", "P")
+        await wait_until(lambda: pilot.app.room_sort.reverse, pilot)
+        await pilot.pause()
+
+    app = make_app(tmp_path / "a.jsonl", rooms=16)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_paused_with_changes_waiting(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await wait_loaded(pilot)
+        app = pilot.app
+        await pilot.press("p")
+        room = app.selected_room
+        world_of(app).update_participant(room.conference.sid, next(iter(room.members)), muted=True, hold=True)
+        app.clock.advance(5)
+        await pilot.press("r")
+        await wait_until(lambda: app._subscription.waiting > 0, pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path / "a.jsonl"), terminal_size=SIZE, run_before=run_before)

@@ -28,7 +28,7 @@ def status(app: ConfmonApp) -> str:
 
 
 def log_lines(app: ConfmonApp) -> list[str]:
-    return [strip.text for strip in app.event_log.lines]
+    return [entry.text for entry in app.event_log.entries]
 
 
 def count_sweeps(app: ConfmonApp) -> list[Snapshot]:

@@ -15,6 +15,10 @@ def shown_rooms(app: ConfmonApp) -> list[RoomView]:
     return [app.rooms_seen[key] for key in app.rooms.keys_shown()]
 
 
+def status_line(app: ConfmonApp) -> str:
+    return str(app.status_bar.render())
+
+
 def every_room(app: ConfmonApp) -> list[RoomView]:
     return list(app.rooms_seen.values())
 
@@ -151,3 +155,35 @@ async def test_the_event_log_stops_following_while_scrolled_up_and_end_resumes(t
         await wait_until(lambda: log.scroll_y == log.max_scroll_y and not log.border_subtitle, pilot)
         write(50, 250)
         await wait_until(lambda: log.scroll_y == log.max_scroll_y, pilot)  # following again
+
+
+async def test_pause_freezes_the_screen_while_the_state_moves_on_and_resume_shows_it_at_once(tmp_path):
+    from tests.ui_harness import clock_of, world_of
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        room = app.selected_room
+        assert room is not None
+        caller = next(m for m in room.present() if not m.participant.muted)
+        shown_before = app.participants.get_cell(caller.call_sid, "muted").plain
+        await pilot.press("p")
+        assert app.paused and "PAUSED" in str(app.rooms_pane.border_title)
+
+        world_of(app).update_participant(room.conference.sid, caller.call_sid, muted=True)
+        clock_of(app).advance(5)
+        await pilot.press("r")
+
+        def in_state() -> bool:
+            return app.session.rooms()[room.key].members[caller.call_sid].participant.muted
+
+        await wait_until(in_state, pilot)  # the data flowed into the state...
+        await pilot.pause()
+        assert not app.rooms_seen[room.key].members[caller.call_sid].participant.muted  # ...not onto the screen
+        assert app.participants.get_cell(caller.call_sid, "muted").plain == shown_before
+        await wait_until(lambda: "PAUSED · 1 change waiting" in status_line(app), pilot)
+
+        await pilot.press("p")
+        await wait_until(lambda: app.rooms_seen[room.key].members[caller.call_sid].participant.muted, pilot)
+        assert app.participants.get_cell(caller.call_sid, "muted").plain != shown_before
+        assert not app.paused and "PAUSED" not in status_line(app)

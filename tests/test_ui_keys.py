@@ -333,5 +333,5 @@ async def test_a_key_on_a_caller_with_an_action_in_flight_sends_nothing_and_says
         assert sim_participant(app, conf, call).muted  # the unmute did not race the mute
         assert app.session.moderations == 3
         assert [json.loads(line)["action"] for line in audit.read_text().splitlines()] == ["mute"]
-        log = "\n".join(line.text for line in app.event_log.lines)
+        log = "\n".join(entry.text for entry in app.event_log.entries)
         assert "unmute" in log and "not sent: its mute is still in flight" in log

@@ -75,6 +75,10 @@ class ConfmonApp(App[None]):
             tooltip="Find rooms by name, SID or a caller's name, number or call SID (a regular expression; ! inverts)",
         ),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
+        Binding(
+            "p", "pause", "Pause", id="pause",
+            tooltip="Freeze the screen while the data keeps coming in; again shows it all at once",
+        ),
         *(
             Binding(key, f"sort('{column}')", f"Sort by {what}", id=f"sort.{column}", show=False, tooltip=tip)
             for key, column, what, tip in _SORT_KEYS
@@ -110,6 +114,7 @@ class ConfmonApp(App[None]):
         self._talk_decided = False
         # The next flush looks at every room, not only those that changed (the filter changed).
         self._redraw_all = True
+        self.paused = False  # the screen is frozen; the session's changes wait in the subscription
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -182,6 +187,9 @@ class ConfmonApp(App[None]):
         self._last_flush = time.monotonic()
         if not self.is_running or self._subscription is None:  # a flush scheduled just before exit
             return
+        if self.paused:  # only the status bar moves: it says how much is waiting
+            self._render_status()
+            return
         update = self._subscription.take()
         try:
             self._apply(update)
@@ -238,7 +246,7 @@ class ConfmonApp(App[None]):
     def _render_titles(self) -> None:
         shown, total, find = self.rooms.row_count, len(self.rooms_seen), self.find
         counted = f"{shown}/{total}" if find else str(total)
-        title = f"Rooms {counted}" + (f" · find: {find.text}" if find else "")
+        title = f"Rooms {counted}" + (" · PAUSED" if self.paused else "") + (f" · find: {find.text}" if find else "")
         title += f" ({find.note})" if find.note else ""
         room = self.selected_room
         self._retitle(self.rooms_pane, title)
@@ -254,7 +262,8 @@ class ConfmonApp(App[None]):
         status = self.status
         if self._note:
             status = dataclasses.replace(status, note=self._note)
-        self.status_bar.show(status, now=self.clock.now())
+        paused = self._subscription.waiting if self.paused and self._subscription is not None else None
+        self.status_bar.show(status, now=self.clock.now(), paused=paused)
 
     def _tell_what_is_looked_at(self) -> None:
         table = self.rooms
@@ -429,6 +438,11 @@ class ConfmonApp(App[None]):
         audit_error = self.session.audit_error
         if audit_error:
             self.notify(f"audit log not written: {audit_error}", severity="error", markup=False, timeout=10)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._render_titles()
+        self._schedule_flush()  # resumed: everything that waited, at once; paused: the status says so
 
     def action_refresh(self) -> None:
         self.session.refresh_now()

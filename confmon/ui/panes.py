@@ -6,6 +6,7 @@ arrives already sanitized and is only ever wrapped in `Text`, never parsed as ma
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -215,6 +216,8 @@ class EventLog(RichLog):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_lines=self.MAX_LINES, markup=False, wrap=True, min_width=20, **kwargs)
+        # The entries shown, as entries: a wrapped line is several strips, and a filter reads entries.
+        self.entries: deque[LogEntry] = deque(maxlen=self.MAX_LINES)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -225,5 +228,6 @@ class EventLog(RichLog):
 
     def add(self, entries: Iterable[LogEntry]) -> None:
         for entry in entries:
+            self.entries.append(entry)
             stamp = fmt.clock_time(entry.at)
             self.write(Text.assemble((stamp, "dim"), " ", (entry.text, _LOG_STYLES.get(entry.kind, ""))))

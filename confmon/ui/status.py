@@ -35,7 +35,8 @@ class StatusBar(Static):
     def on_resize(self) -> None:
         self._fit()
 
-    def show(self, status: FeedStatus, *, now: float) -> None:
+    def show(self, status: FeedStatus, *, now: float, paused: int | None = None) -> None:
+        """`paused`: the screen is frozen with this many changes waiting (None: it is live)."""
         health, mode = status.health, status.mode
         segments: list[Segment] = [
             (ALWAYS, [(f" {status.account} ", "bold"), "@ ", (status.host or "connecting…", "")]),
@@ -43,6 +44,9 @@ class StatusBar(Static):
         ]
         if status.read_only:
             segments.append((ALWAYS, ["  ", (" READ-ONLY ", "reverse yellow")]))
+        if paused is not None:
+            waiting = "1 change" if paused == 1 else f"{paused} changes"
+            segments.append((ALWAYS, ["  ", (f" PAUSED · {waiting} waiting · p resumes ", "reverse yellow")]))
         segments += _freshness(health, now, mode)
         if health.last_error:
             since = fmt.duration(now - health.error_since) if health.error_since is not None else "?"
