@@ -187,3 +187,25 @@ async def test_pause_freezes_the_screen_while_the_state_moves_on_and_resume_show
         await wait_until(lambda: app.rooms_seen[room.key].members[caller.call_sid].participant.muted, pilot)
         assert app.participants.get_cell(caller.call_sid, "muted").plain != shown_before
         assert not app.paused and "PAUSED" not in status_line(app)
+
+
+async def test_a_find_that_hides_the_selected_room_moves_the_selection_to_its_neighbour_and_says_so(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        rows = shown_rooms(app)
+        kept = next(r for r in rows if r.name.replace(" ", "").isalnum())
+        await select_room(pilot, kept)
+        await find(pilot, kept.name[:4])  # still shown: the selection stays
+        await wait_until(lambda: app.rooms.row_count < len(rows), pilot)
+        assert app.rooms.highlighted_key == kept.key
+
+        await pilot.press("slash", "escape")
+        await wait_until(lambda: app.rooms.row_count == len(rows), pilot)
+        await select_room(pilot, kept)
+        await find(pilot, f"!^{kept.name}$")  # hides it
+        await wait_until(lambda: kept.key not in app.rooms.keys_shown(), pilot)
+        await wait_until(lambda: app.rooms.highlighted_key is not None, pilot)
+        assert app.participants.room_key == app.rooms.highlighted_key  # the panes agree on the new one
+        told = [n.message for n in app._notifications]
+        assert any(m.startswith("selection moved to ") and m.endswith(f"the find hides {kept.name}") for m in told)

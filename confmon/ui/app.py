@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from confmon.find import Find, Sort, compile_find
+from confmon.find import Find, Sort, compile_find, sorted_rooms
 from confmon.model import Action, OutcomeStatus, RoomKey, Target
 from confmon.session import Session, Subscription
 from confmon.ui.keyed_table import KeyedTable
@@ -115,6 +115,9 @@ class ConfmonApp(App[None]):
         # The next flush looks at every room, not only those that changed (the filter changed).
         self._redraw_all = True
         self.paused = False  # the screen is frozen; the session's changes wait in the subscription
+        self._find_changed = False  # the next flush applies a new find: the selection follows it
+        self._find_anchor: RoomKey | None = None  # the room selected when `/` was pressed
+        self._find_kept = False  # Enter kept the find: a selection it moves is told
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -215,11 +218,30 @@ class ConfmonApp(App[None]):
         self._redraw_all = False
         if changed is None or changed:
             self.rooms.show(seen, now, self.find, self.room_sort, changed)
+            if self._find_changed:
+                self._find_changed = False
+                self._follow_find()
         self._render_participants(now)
         self._render_titles()
         self._refresh_bindings_if_changed()
         self._tell_what_is_looked_at()
         self._render_status()
+
+    def _follow_find(self) -> None:
+        """The find changed: keep the room selected when `/` was pressed, or, while the find hides
+        it, select its nearest neighbour in the table's order; once the find is kept (Enter), say so,
+        since a key pressed now acts on another room than the one the operator last looked at."""
+        anchor, shown = self._find_anchor, self.rooms.keys_shown()
+        if anchor is None or anchor not in self.rooms_seen or not shown:
+            return
+        target = anchor
+        if anchor not in shown:
+            target = _nearest(anchor, shown, sorted_rooms(self.rooms_seen.values(), self.room_sort))
+        if target != self.rooms.highlighted_key:
+            self.rooms.select_key(target)
+        if target != anchor and self._find_kept:
+            hidden, now_on = self.rooms_seen[anchor].name, self.rooms_seen[target].name
+            self.notify(f"selection moved to {now_on}: the find hides {hidden}", timeout=4, markup=False)
 
     def _decide_talk(self) -> None:
         """Callbacks were asked for but the receiver could not listen: nothing can tell who is talking."""
@@ -462,6 +484,7 @@ class ConfmonApp(App[None]):
         self._schedule_flush()
 
     def action_filter(self) -> None:
+        self._find_anchor = self.rooms.highlighted_key or self._find_anchor
         bar = self.filter_bar
         bar.display = True
         bar.focus()
@@ -469,7 +492,8 @@ class ConfmonApp(App[None]):
     @on(FilterBar.Changed, "#filter")  # Input messages from other screens bubble here too
     def _filter_changed(self, event: FilterBar.Changed) -> None:
         self.find = compile_find(event.value)
-        self._redraw_all = True
+        self._redraw_all = self._find_changed = True
+        self._find_kept = False
         self._schedule_flush()
 
     @on(FilterBar.Submitted, "#filter")
@@ -478,7 +502,7 @@ class ConfmonApp(App[None]):
         bar = self.filter_bar
         bar.display = bool(self.find)
         self.rooms.focus()
-        self._redraw_all = True
+        self._redraw_all = self._find_changed = self._find_kept = True
         self._schedule_flush()
 
     def action_help(self) -> None:
@@ -513,3 +537,16 @@ class ConfmonApp(App[None]):
 
     def _run(self, action: str) -> None:
         self.call_later(self.run_action, action)
+
+
+def _nearest(key: RoomKey, shown: list[RoomKey], order: list[RoomView]) -> RoomKey:
+    """The shown room nearest to `key` in the table's `order` (of every room): next down, then up."""
+    keys = [room.key for room in order]
+    visible = set(shown)
+    at = keys.index(key)
+    for distance in range(1, len(keys)):
+        for i in (at + distance, at - distance):
+            if 0 <= i < len(keys) and keys[i] in visible:
+                return keys[i]
+    return shown[0]
+

@@ -293,6 +293,14 @@ class KeyedTable(ScrollView, Generic[K], can_focus=True):
         if moved:
             self.post_message(self.RowHighlighted(self, self._keys[row]))
 
+    def select_key(self, key: K) -> None:
+        """Put the cursor on this row, and show it even if the selection was lost."""
+        self._selection_lost = False
+        self._set_cursor(self._index[key])
+        self._refresh_cursor_line()
+        self._scroll_cursor_into_view()
+        self.post_message(self.RowHighlighted(self, key))
+
     def _set_cursor(self, row: int) -> None:
         if row != self._cursor:
             self._refresh_cursor_line()
