@@ -120,6 +120,14 @@ class MemberView:
     def present(self) -> bool:
         return self.left_at is None
 
+    def hosts_among(self, others: Iterable[MemberView]) -> bool:
+        """Whether this caller hosts the room: it ends the room on leaving, or it is one of those
+        who start it on entering where not everyone does (Twilio's default is that everyone does)."""
+        p = self.participant
+        if p.end_conference_on_exit:
+            return True
+        return p.start_conference_on_enter and not all(o.participant.start_conference_on_enter for o in others)
+
     @property
     def joined(self) -> float:
         """When the caller joined: the server's word if it gave one, else when we first saw them."""

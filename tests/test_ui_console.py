@@ -209,3 +209,92 @@ async def test_a_find_that_hides_the_selected_room_moves_the_selection_to_its_ne
         assert app.participants.room_key == app.rooms.highlighted_key  # the panes agree on the new one
         told = [n.message for n in app._notifications]
         assert any(m.startswith("selection moved to ") and m.endswith(f"the find hides {kept.name}") for m in told)
+
+
+async def test_marked_participants_are_acted_on_together_after_a_dialog_that_lists_them(tmp_path):
+    from confmon.ui.screens import ConfirmScreen
+    from tests.ui_harness import world_of
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        room = max(every_room(app), key=lambda r: sum(not m.participant.muted for m in r.present()))
+        await select_room(pilot, room)
+        unmuted = [m.call_sid for m in room.present() if not m.participant.muted][:2]
+        assert len(unmuted) == 2
+        await pilot.press("space")  # in the rooms pane: marks are for participants
+        assert not app.marks and any(n.message.startswith("marks are for participants") for n in app._notifications)
+
+        await pilot.press("tab")
+        for call_sid in unmuted:
+            app.participants.move_cursor(row=app.participants.get_row_index(call_sid))
+            await pilot.press("space")
+        assert [call_sid for _, call_sid in app.marks] == unmuted
+        assert "2 marked" in str(app.participants.border_title)
+        assert app.participants.get_cell(unmuted[0], "name").plain.startswith("✓ ")
+
+        await pilot.press("m")
+        assert isinstance(app.screen, ConfirmScreen)
+        asked = app.screen.question.plain
+        assert "Mute 2 participants?" in asked
+        assert all(room.members[c].participant.display_name in asked for c in unmuted)
+        await pilot.press("y")
+
+        def muted_in_the_simulator() -> bool:
+            truth = {p.call_sid: p.muted for p in world_of(app).participants(room.conference.sid)}
+            return all(truth[c] for c in unmuted)
+
+        await wait_until(muted_in_the_simulator, pilot)
+        assert not app.marks
+        audit = tmp_path / "audit.jsonl"
+        await wait_until(lambda: audit.exists() and len(audit.read_text().splitlines()) == 2, pilot)  # one each
+
+
+async def test_a_range_of_marks_and_clearing_them(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        room = max(every_room(app), key=lambda r: r.participant_count)
+        await select_room(pilot, room)
+        await pilot.press("tab")
+        rows = app.participants.keys_shown()
+        app.participants.move_cursor(row=0)
+        await pilot.press("space")
+        app.participants.move_cursor(row=3)
+        await pilot.press("ctrl+@")  # what a terminal sends for ctrl+space
+        assert [call_sid for _, call_sid in app.marks] == rows[:4]
+        await pilot.press("ctrl+backslash")
+        assert not app.marks and "marked" not in str(app.participants.border_title)
+
+
+async def test_mute_everyone_but_the_hosts_in_one_command(tmp_path):
+    from confmon.ui.screens import ConfirmScreen
+    from tests.ui_harness import world_of
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        world = world_of(app)
+        room = max(every_room(app), key=lambda r: sum(not m.participant.muted for m in r.present()))
+        present = list(room.present())
+        host = next(m for m in present if not m.participant.muted)
+        world.update_participant(room.conference.sid, host.call_sid, end_conference_on_exit=True)
+        app.clock.advance(5)
+        await pilot.press("r")
+        def hosting() -> bool:
+            return app.rooms_seen[room.key].members[host.call_sid].participant.end_conference_on_exit
+
+        await wait_until(hosting, pilot)
+        await select_room(pilot, room)
+
+        await pilot.press("o")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert host.participant.display_name not in app.screen.question.plain.split("?", 1)[1]
+        await pilot.press("y")
+
+        def others_muted() -> bool:
+            truth = {p.call_sid: p for p in world.participants(room.conference.sid)}
+            return all(p.muted for c, p in truth.items() if c != host.call_sid)
+
+        await wait_until(others_muted, pilot)
+        assert not next(p for p in world.participants(room.conference.sid) if p.call_sid == host.call_sid).muted

@@ -34,7 +34,9 @@ from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomView, U
 
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
-_WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce"}
+_WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce", "mute_all_but_hosts"}
+# What a participant key does to every marked participant at once: hold holds (it cannot toggle many).
+_BULK_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
 # Shift+letter sorts the focused table, k9s-style; again reverses. (key, column, name, help)
 _SORT_KEYS = (
     ("N", "name", "name", "Sort by name (again: reverse)"),
@@ -75,6 +77,16 @@ class ConfmonApp(App[None]):
             tooltip="Find rooms by name, SID or a caller's name, number or call SID (a regular expression; ! inverts)",
         ),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
+        Binding(
+            "space", "mark", "Mark", id="mark", show=False,
+            tooltip="Mark or unmark the selected participant: m, u, h and k then act on every marked one",
+        ),
+        Binding("ctrl+space,ctrl+@", "mark_range", "Mark range", id="mark.range", show=False, key_display="ctrl+space",
+                tooltip="Mark every participant from the last one marked to the selected one"),
+        Binding("ctrl+backslash", "clear_marks", "Clear marks", id="mark.clear", show=False,
+                tooltip="Unmark every participant"),
+        Binding("o", "mute_all_but_hosts", "Mute all but hosts", id="mute.others", show=False,
+                tooltip="Mute everyone in the selected room but its hosts (asks first, listing them)"),
         Binding(
             "p", "pause", "Pause", id="pause",
             tooltip="Freeze the screen while the data keeps coming in; again shows it all at once",
@@ -118,6 +130,9 @@ class ConfmonApp(App[None]):
         self._find_changed = False  # the next flush applies a new find: the selection follows it
         self._find_anchor: RoomKey | None = None  # the room selected when `/` was pressed
         self._find_kept = False  # Enter kept the find: a selection it moves is told
+        # Marked participants, in the order marked: the targets of the next participant key.
+        self.marks: dict[tuple[RoomKey, str], str] = {}
+        self._last_marked: str | None = None  # where the next ctrl+space range starts
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -263,7 +278,9 @@ class ConfmonApp(App[None]):
 
     def _render_participants(self, now: float | None = None) -> None:
         now = self.clock.now() if now is None else now
-        self.participants.show(self.selected_room, now, self.find, self.member_sort)
+        room = self.selected_room
+        marked = {call_sid for key, call_sid in self.marks if room is not None and key == room.key}
+        self.participants.show(room, now, self.find, self.member_sort, marked)
 
     def _render_titles(self) -> None:
         shown, total, find = self.rooms.row_count, len(self.rooms_seen), self.find
@@ -272,7 +289,8 @@ class ConfmonApp(App[None]):
         title += f" ({find.note})" if find.note else ""
         room = self.selected_room
         self._retitle(self.rooms_pane, title)
-        self._retitle(self.participants, f"Participants · {room.name}" if room else "Participants")
+        marked = f" · {len(self.marks)} marked" if self.marks else ""
+        self._retitle(self.participants, (f"Participants · {room.name}" if room else "Participants") + marked)
 
     def _retitle(self, pane: Widget, title: str) -> None:
         """Set a border title only when it changed: each assignment repaints the pane."""
@@ -353,6 +371,10 @@ class ConfmonApp(App[None]):
         """Hide what can never be done here; grey out what needs a selection first."""
         if action not in _WRITE_ACTIONS:
             return True
+        if action == "mute_all_but_hosts":
+            return self.session.may(Action.MUTE) and (True if self.room_target() is not None else None)
+        if action in _BULK_ACTIONS and self.marks:
+            return self.session.may(_BULK_ACTIONS[action]) and (True if self.status.opened else None)
         if not self.session.may(self._action_for(action)):
             return False
         return True if self._target_for(action) is not None and self.status.opened else None
@@ -413,6 +435,9 @@ class ConfmonApp(App[None]):
         self.push_screen(AnnounceScreen(target.name), answered)
 
     def _request(self, name: str) -> None:
+        if name in _BULK_ACTIONS and self.marks:
+            self._request_for_marked(_BULK_ACTIONS[name])
+            return
         # The target is captured now, at the key press: the row under the cursor may change later.
         target = self._target_for(name)
         if target is None or self.check_action(name, ()) is not True:
@@ -465,6 +490,95 @@ class ConfmonApp(App[None]):
         self.paused = not self.paused
         self._render_titles()
         self._schedule_flush()  # resumed: everything that waited, at once; paused: the status says so
+
+    # ---- marks ------------------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        target = self.participant_target()
+        if target is None or target.call_sid is None:
+            self.bell()
+            self.notify("marks are for participants: tab to the participants pane", timeout=3, markup=False)
+            return
+        key = (target.room, target.call_sid)
+        if self.marks.pop(key, None) is None:
+            self.marks[key] = target.name or target.call_sid
+        self._last_marked = target.call_sid
+        self._marks_changed()
+
+    def action_mark_range(self) -> None:
+        """Every present participant from the last one marked (in this room) to the selected one."""
+        target, room = self.participant_target(), self.selected_room
+        if target is None or target.call_sid is None or room is None:
+            self.bell()
+            return
+        rows = self.participants.keys_shown()
+        start = rows.index(self._last_marked) if self._last_marked in rows else rows.index(target.call_sid)
+        end = rows.index(target.call_sid)
+        for call_sid in rows[min(start, end) : max(start, end) + 1]:
+            member = room.members.get(call_sid)
+            if member is not None and member.present:
+                self.marks[(room.key, call_sid)] = member.participant.display_name
+        self._last_marked = target.call_sid
+        self._marks_changed()
+
+    def action_clear_marks(self) -> None:
+        self.marks.clear()
+        self._last_marked = None
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        self._render_participants()
+        self._render_titles()
+        self._refresh_bindings_if_changed()
+        self.refresh_bindings()
+
+    def _marked_targets(self) -> list[Target]:
+        """The marked participants still present, in the order marked."""
+        targets = []
+        for (key, call_sid), name in self.marks.items():
+            room = self.rooms_seen.get(key)
+            member = room.members.get(call_sid) if room else None
+            if member is not None and member.present:
+                targets.append(Target(key, call_sid, name=name))
+        return targets
+
+    def _request_for_marked(self, action: Action) -> None:
+        """Every marked participant, after a dialog that lists them: the dry run, then one action each."""
+        self._confirm_many(action, self._marked_targets(), f"{action} every marked participant", clear_marks=True)
+
+    def action_mute_all_but_hosts(self) -> None:
+        room = self.selected_room
+        if room is None or self.check_action("mute_all_but_hosts", ()) is not True:
+            self.bell()
+            return
+        present = list(room.present())
+        targets = [
+            Target(room.key, m.call_sid, name=m.participant.display_name)
+            for m in present
+            if not m.participant.muted and not m.hosts_among(present)
+        ]
+        self._confirm_many(Action.MUTE, targets, f"mute everyone in {room.name} but its hosts")
+
+    def _confirm_many(self, action: Action, targets: list[Target], what: str, *, clear_marks: bool = False) -> None:
+        if not targets:
+            self.bell()
+            self.notify(f"{what}: nobody to {action}", timeout=3, markup=False)
+            return
+        lines: list[str | tuple[str, str]] = []
+        for t in targets:
+            room = self.rooms_seen.get(t.room)
+            lines += ["\n  • ", (t.name or "?", "bold"), f"  in {room.name if room else '?'}"]
+        count = "1 participant" if len(targets) == 1 else f"{len(targets)} participants"
+        question = Text.assemble(f"{action.value.capitalize()} {count}? ({what})\n", *lines)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                for target in targets:
+                    self._perform(action, target)
+                if clear_marks:
+                    self.action_clear_marks()
+
+        self.push_screen(ConfirmScreen(question, f"{action.value.capitalize()} {len(targets)}"), answered)
 
     def action_refresh(self) -> None:
         self.session.refresh_now()

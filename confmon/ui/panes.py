@@ -159,8 +159,16 @@ class ParticipantsTable(KeyedTable[str]):
         super().__init__(hidden=hidden, **kwargs)
         self.room_key: RoomKey | None = None
 
-    def show(self, room: RoomView | None, now: float, find: Find = NO_FIND, sort: Sort = DEFAULT_SORT) -> bool:
-        """The room's callers in `sort`'s order; those `find` is about stand out."""
+    def show(
+        self,
+        room: RoomView | None,
+        now: float,
+        find: Find = NO_FIND,
+        sort: Sort = DEFAULT_SORT,
+        marked: Collection[str] = (),
+    ) -> bool:
+        """The room's callers in `sort`'s order; those `find` is about stand out, `marked` ones
+        (by call SID) carry a check mark."""
         key = room.key if room else None
         if key != self.room_key:
             self.reset()
@@ -178,7 +186,7 @@ class ParticipantsTable(KeyedTable[str]):
                 status = str(p.status)
             rows[call_sid] = self.row(
                 {
-                    "name": p.label or fmt.short_id(p.call_sid, _NAME_WIDTH),
+                    "name": ("✓ " if call_sid in marked else "") + (p.label or fmt.short_id(p.call_sid, _NAME_WIDTH)),
                     "talk": _TALKING if member.speaking else "",
                     "status": status,
                     "muted": fmt.flag(p.muted),
