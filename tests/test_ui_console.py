@@ -298,3 +298,16 @@ async def test_mute_everyone_but_the_hosts_in_one_command(tmp_path):
 
         await wait_until(others_muted, pilot)
         assert not next(p for p in world.participants(room.conference.sid) if p.call_sid == host.call_sid).muted
+
+
+async def test_the_palette_offers_confmons_commands_and_not_textuals_key_panel(tmp_path):
+    app = make_app(tmp_path / "audit.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles
+        assert {"Details", "Find", "Pause", "Mark", "Sort by name", "Mute all but hosts", "Quit"} <= set(titles)
+        await pilot.press("ctrl+p", *"Details", "enter")
+        from confmon.ui.screens import RoomDetailScreen
+
+        await wait_until(lambda: isinstance(app.screen, RoomDetailScreen), pilot)

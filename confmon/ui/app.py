@@ -48,6 +48,8 @@ _SORT_KEYS = (
 )
 # A participants table has no people or updated column; its age is the time in the room.
 _PARTICIPANT_COLUMNS = {"name": "name", "status": "status", "muted": "muted", "age": "time"}
+# Textual's palette commands that mean nothing here.
+_NOT_OURS = frozenset({"Keys"})
 # Rooms the session is told the operator looks at: the selected one and those on screen.
 _PRIORITY_ROWS = 60
 # Seconds: the most often an update is taken and drawn. Frames are the terminal's, so they are paced
@@ -638,16 +640,19 @@ class ConfmonApp(App[None]):
 
     def _key_help(self) -> list[tuple[str, str]]:
         keys = [(b.key_display or b.key, self._describe(b)) for b in self._offered_bindings()]
-        details = "Details and recordings of the selected room" if self.capabilities.has_recordings else (
-            "Details of the selected room"
-        )
-        return [*keys, ("enter", details), ("ctrl+p", "Command palette")]
+        return [*keys, ("enter", self._details_help()), ("ctrl+p", "Command palette")]
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)  # Textual's own include Quit
+        # Textual's own, but its key panel: `?` shows confmon's keys, true to this backend.
+        yield from (command for command in super().get_system_commands(screen) if command.title not in _NOT_OURS)
+        yield SystemCommand("Details", self._details_help(), self._room_selected)
         for binding in self._offered_bindings():
             if binding.action != "quit":
                 yield SystemCommand(binding.description, self._describe(binding), partial(self._run, binding.action))
+
+    def _details_help(self) -> str:
+        recordings = " and recordings" if self.capabilities.has_recordings else ""
+        return f"Details{recordings} of the selected room"
 
     def _run(self, action: str) -> None:
         self.call_later(self.run_action, action)
