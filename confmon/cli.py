@@ -159,6 +159,10 @@ def _options(*, defaults: bool) -> tuple[_Parser, _Parser, _Parser]:
         "--audit-log", type=Path, default=default(None), help="where actions are recorded (default: user data dir)"
     )
     monitor.add_argument(
+        "--export-dir", type=Path, default=default(None), metavar="DIR",
+        help="where ctrl+s saves the rooms on screen, as CSV and JSON (default: the user data dir's exports)",
+    )
+    monitor.add_argument(
         "--reconcile", type=_interval, default=default(30.0), metavar="SECONDS",
         help="while status callbacks arrive, seconds between the polls that repair what they missed (default 30)",
     )
@@ -401,7 +405,10 @@ def _run_app(sources: Sources, clock: Clock, args: argparse.Namespace) -> int:
     from confmon.launch import make_app
     from confmon.ui.running import run_app
 
-    return run_app(make_app(sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile))
+    app = make_app(
+        sources, clock=clock, interval=args.interval, reconcile_interval=args.reconcile, export_dir=args.export_dir
+    )
+    return run_app(app)
 
 
 async def _preflight(connection: Connection) -> None:

@@ -3,6 +3,7 @@ screenshot script and the benchmarks all come through here, so they run the same
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from confmon.backend import Sources
@@ -22,9 +23,22 @@ def make_session(
 
 
 def make_app(
-    sources: Sources, *, clock: Clock, interval: float = 2.0, reconcile_interval: float = 30.0
+    sources: Sources,
+    *,
+    clock: Clock,
+    interval: float = 2.0,
+    reconcile_interval: float = 30.0,
+    export_dir: Path | None = None,
 ) -> ConfmonApp:
-    """The monitor's screen over a session of `sources`; nothing is opened until it runs."""
+    """The monitor's screen over a session of `sources`; nothing is opened until it runs. `export_dir`:
+    where ctrl+s saves what is on screen (default: `exports` in the user data directory)."""
     from confmon.ui.app import ConfmonApp  # textual is loaded only by the faces that need it
 
-    return ConfmonApp(make_session(sources, clock=clock, interval=interval, reconcile_interval=reconcile_interval))
+    session = make_session(sources, clock=clock, interval=interval, reconcile_interval=reconcile_interval)
+    return ConfmonApp(session, export_dir=export_dir or default_export_dir())
+
+
+def default_export_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("confmon", appauthor=False) / "exports"

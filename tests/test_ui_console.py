@@ -311,3 +311,31 @@ async def test_the_palette_offers_confmons_commands_and_not_textuals_key_panel(t
         from confmon.ui.screens import RoomDetailScreen
 
         await wait_until(lambda: isinstance(app.screen, RoomDetailScreen), pilot)
+
+
+async def test_ctrl_s_saves_the_rooms_on_screen_as_shown_in_csv_and_json(tmp_path):
+    import csv
+    import json
+    import stat
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await find(pilot, "review|standup")
+        await pilot.press("N", "N")  # by name, Z to A
+        await wait_until(lambda: app.room_sort.reverse, pilot)
+        await pilot.pause()
+        shown = shown_rooms(app)
+        await pilot.press("ctrl+s")
+        exports = tmp_path / "exports"
+        await wait_until(lambda: len(list(exports.glob("rooms-*"))) == 2, pilot)
+        await wait_until(lambda: any(n.message.startswith("saved ") for n in app._notifications), pilot)
+
+    table = next(exports.glob("rooms-*.csv"))
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert [row["sid"] for row in rows] == [room.conference.sid for room in shown]  # found and sorted as shown
+    assert [int(row["participants"]) for row in rows] == [room.participant_count for room in shown]
+    document = json.loads(next(exports.glob("rooms-*.json")).read_text(encoding="utf-8"))
+    assert [r["sid"] for r in document] == [room.conference.sid for room in shown]
+    assert all(len(r["participants"]) == room.participant_count for r, room in zip(document, shown, strict=True))
+    assert stat.S_IMODE(table.stat().st_mode) == 0o600

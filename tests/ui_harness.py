@@ -40,7 +40,10 @@ def make_app(
         seed=seed, rooms=rooms, clock=clock, audit=audit, read_only=read_only, traffic=False, dialect=dialect,
         callbacks=callbacks, auth_token=DEMO_TOKEN,
     )
-    return launch_app(sources, clock=clock, interval=interval, reconcile_interval=reconcile_interval)
+    return launch_app(
+        sources, clock=clock, interval=interval, reconcile_interval=reconcile_interval,
+        export_dir=audit_path.parent / "exports",
+    )
 
 
 def clock_of(app: ConfmonApp) -> FrozenClock:

@@ -7,10 +7,13 @@ the session (moderate, refresh, the rooms on screen).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from confmon.find import Find, Sort, compile_find, sorted_rooms
 from confmon.model import Action, OutcomeStatus, RoomKey, Target
 from confmon.session import Session, Subscription
+from confmon.ui import export
 from confmon.ui.keyed_table import KeyedTable
 from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
@@ -90,6 +94,10 @@ class ConfmonApp(App[None]):
         Binding("o", "mute_all_but_hosts", "Mute all but hosts", id="mute.others", show=False,
                 tooltip="Mute everyone in the selected room but its hosts (asks first, listing them)"),
         Binding(
+            "ctrl+s", "export", "Export", id="export", show=False,
+            tooltip="Save the rooms on screen (found and sorted as shown) as CSV and JSON, and say where",
+        ),
+        Binding(
             "p", "pause", "Pause", id="pause",
             tooltip="Freeze the screen while the data keeps coming in; again shows it all at once",
         ),
@@ -107,9 +115,10 @@ class ConfmonApp(App[None]):
         b.key: b.action for b in BINDINGS if isinstance(b, Binding) and b.action in _PARTICIPANT_ACTIONS
     }
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, export_dir: Path | None = None) -> None:
         super().__init__()
         self.session = session
+        self.export_dir = export_dir  # where ctrl+s saves the rooms on screen; None: it cannot
         self.clock = session.clock
         self.capabilities = session.capabilities
         self.read_only = session.read_only
@@ -581,6 +590,23 @@ class ConfmonApp(App[None]):
                     self.action_clear_marks()
 
         self.push_screen(ConfirmScreen(question, f"{action.value.capitalize()} {len(targets)}"), answered)
+
+    def action_export(self) -> None:
+        if self.export_dir is None:
+            self.bell()
+            return
+        rooms = [self.rooms_seen[key] for key in self.rooms.keys_shown()]
+        self._write_export(self.export_dir, rooms, datetime.fromtimestamp(self.clock.now(), UTC))
+
+    @work(group="export", exit_on_error=False)
+    async def _write_export(self, directory: Path, rooms: list[RoomView], at: datetime) -> None:
+        """Off the event loop: a slow disk must not stall the screen."""
+        try:
+            paths = await asyncio.to_thread(export.write, directory, rooms, at)
+        except OSError as error:
+            self.notify(f"export failed: {error}", severity="error", markup=False, timeout=10)
+            return
+        self.notify(f"saved {len(rooms)} rooms: {paths[0]} and {paths[1].name}", markup=False, timeout=10)
 
     def action_refresh(self) -> None:
         self.session.refresh_now()
