@@ -69,6 +69,9 @@ class ConfmonApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Quit and help first: the footer keeps what fits from the left, and these must stay at 80x24.
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
         Binding("m", "mute", "Mute", id="mute", tooltip="Mute the selected participant"),
         Binding("u", "unmute", "Unmute", id="unmute", tooltip="Unmute the selected participant"),
         Binding("h", "hold", "Hold", id="hold", tooltip="Put the selected participant on hold, or take them off it"),
@@ -106,8 +109,6 @@ class ConfmonApp(App[None]):
             for key, column, what, tip in _SORT_KEYS
         ),
         Binding("tab", "focus_next", "Pane", id="pane", tooltip="Move between rooms, participants and events"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit confmon"),
     ]
 
     # The keys of the participant actions, to explain them when pressed where they cannot act.
