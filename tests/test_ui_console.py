@@ -339,3 +339,26 @@ async def test_ctrl_s_saves_the_rooms_on_screen_as_shown_in_csv_and_json(tmp_pat
     assert [r["sid"] for r in document] == [room.conference.sid for room in shown]
     assert all(len(r["participants"]) == room.participant_count for r, room in zip(document, shown, strict=True))
     assert stat.S_IMODE(table.stat().st_mode) == 0o600
+
+
+async def test_a_row_that_changes_is_coloured_for_a_few_seconds_but_not_the_first_load(tmp_path):
+    from tests.ui_harness import clock_of, world_of
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert all(not app.rooms.get_cell(key, "name").style for key in app.rooms.keys_shown())  # loaded, not news
+        room = app.selected_room
+        assert room is not None
+        caller = next(m for m in room.present() if not m.participant.muted)
+        world_of(app).update_participant(room.conference.sid, caller.call_sid, muted=True)
+        clock_of(app).advance(1)
+        await pilot.press("r")
+        changed = app.flash.changed
+        await wait_until(lambda: str(app.rooms.get_cell(room.key, "name").style) == changed, pilot)
+        assert changed in str(app.participants.get_cell(caller.call_sid, "name").style)
+        others = [key for key in app.rooms.keys_shown() if key != room.key]
+        assert all(not app.rooms.get_cell(key, "name").style for key in others)
+
+        clock_of(app).advance(5)  # the tick redraws every row: the colour is gone
+        await wait_until(lambda: not app.rooms.get_cell(room.key, "name").style, pilot)

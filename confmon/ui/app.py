@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from confmon.model import Action, OutcomeStatus, RoomKey, Target
 from confmon.session import Session, Subscription
 from confmon.ui import export
 from confmon.ui.keyed_table import KeyedTable
-from confmon.ui.panes import EventLog, ParticipantsTable, RoomsTable, room_detail
+from confmon.ui.panes import EventLog, Flash, ParticipantsTable, RoomsTable, room_detail
 from confmon.ui.screens import AnnounceScreen, ConfirmScreen, FilterBar, HelpScreen, RoomDetailScreen
 from confmon.ui.status import StatusBar
 from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomView, Update
@@ -139,6 +140,7 @@ class ConfmonApp(App[None]):
         # The next flush looks at every room, not only those that changed (the filter changed).
         self._redraw_all = True
         self.paused = False  # the screen is frozen; the session's changes wait in the subscription
+        self.flash = Flash()  # the colours of news: set from the theme once mounted
         self._find_changed = False  # the next flush applies a new find: the selection follows it
         self._find_anchor: RoomKey | None = None  # the room selected when `/` was pressed
         self._find_kept = False  # Enter kept the find: a selection it moves is told
@@ -166,6 +168,8 @@ class ConfmonApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        theme = self.current_theme
+        self.flash = Flash(new=theme.success or "green", changed=theme.warning or "yellow", ended=theme.error or "red")
         self.rooms_pane.border_title = "Rooms"
         self.participants.border_title = "Participants"
         self.event_log.border_title = "Events"
@@ -243,8 +247,10 @@ class ConfmonApp(App[None]):
         if not (self._redraw_all or update.resync or update.ticked):
             changed = (*update.rooms, *update.removed)
         self._redraw_all = False
+        if self.flash.since == math.inf and seen:  # the first load: what it brought is not news
+            self.flash = dataclasses.replace(self.flash, since=now)
         if changed is None or changed:
-            self.rooms.show(seen, now, self.find, self.room_sort, changed)
+            self.rooms.show(seen, now, self.find, self.room_sort, changed, self.flash)
             if self._find_changed:
                 self._find_changed = False
                 self._follow_find()
@@ -292,7 +298,7 @@ class ConfmonApp(App[None]):
         now = self.clock.now() if now is None else now
         room = self.selected_room
         marked = {call_sid for key, call_sid in self.marks if room is not None and key == room.key}
-        self.participants.show(room, now, self.find, self.member_sort, marked)
+        self.participants.show(room, now, self.find, self.member_sort, marked, self.flash)
 
     def _render_titles(self) -> None:
         shown, total, find = self.rooms.row_count, len(self.rooms_seen), self.find

@@ -6,8 +6,10 @@ arrives already sanitized and is only ever wrapped in `Text`, never parsed as ma
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +23,32 @@ from confmon.ui.keyed_table import KeyedTable, Row
 from confmon.views import LogEntry, MemberView, RoomView, room_state
 
 NO_FIND, DEFAULT_SORT = Find(), Sort()
+# Seconds a row that appeared, changed or ended keeps its colour, as in k9s and htop: one change
+# among 200 rows draws the eye. (Rows are redrawn on the clock's tick, so the colour then goes.)
+FLASH = 3.0
+
+
+@dataclass(frozen=True)
+class Flash:
+    """The colours of news, from the theme; nothing before `since` (the first load) is news."""
+
+    since: float = math.inf
+    new: str = "green"
+    changed: str = "yellow"
+    ended: str = "red"
+
+    def style(self, now: float, appeared: float, changed: float, ended: float | None) -> str:
+        def recent(at: float) -> bool:
+            return self.since < at and now - at < FLASH
+
+        if ended is not None:
+            return f"dim {self.ended}" if recent(ended) else "dim"
+        if recent(appeared):
+            return self.new
+        return self.changed if recent(changed) else ""
+
+
+NO_FLASH = Flash()
 
 _PENDING_WORDS = {
     Action.MUTE: "muting…",
@@ -61,18 +89,22 @@ class RoomsTable(KeyedTable[RoomKey]):
         find: Find = NO_FIND,
         sort: Sort = DEFAULT_SORT,
         only: Collection[RoomKey] | None = None,
+        flash: Flash = NO_FLASH,
     ) -> bool:
-        """The rooms `find` matches, in `sort`'s order; `only`: just these rooms changed (None: look
-        at every room, as the clock's tick must, since every row's ages move)."""
+        """The rooms `find` matches, in `sort`'s order, news in `flash`'s colours; `only`: just these
+        rooms changed (None: look at every room, as the clock's tick must, since every row's ages move)."""
         if only is None:
-            changed = self.sync({key: row for key, room in rooms.items() if (row := self._row(room, now, find))})
+            rows = {key: row for key, room in rooms.items() if (row := self._row(room, now, find, flash))}
+            changed = self.sync(rows)
         else:
-            changed = self.patch({key: self._row(rooms[key], now, find) if key in rooms else None for key in only})
+            changed = self.patch(
+                {key: self._row(rooms[key], now, find, flash) if key in rooms else None for key in only}
+            )
         self.mark_sorted(sort.column, sort.reverse)
         shown = (rooms[key] for key in self.keys_shown())
         return self.put_in_order([room.key for room in sorted_rooms(shown, sort)]) or changed
 
-    def _row(self, room: RoomView, now: float, find: Find) -> Row | None:
+    def _row(self, room: RoomView, now: float, find: Find, flash: Flash) -> Row | None:
         conference = room.conference
         if not find.room(room):
             return None
@@ -91,7 +123,7 @@ class RoomsTable(KeyedTable[RoomKey]):
                 "region": conference.region or "–",
                 "updated": fmt.duration(now - room.last_changed),
             },
-            style="dim" if room.ended else "",
+            style=flash.style(now, room.first_seen, room.last_changed, room.ended_at),
         )
 
 
@@ -166,9 +198,10 @@ class ParticipantsTable(KeyedTable[str]):
         find: Find = NO_FIND,
         sort: Sort = DEFAULT_SORT,
         marked: Collection[str] = (),
+        flash: Flash = NO_FLASH,
     ) -> bool:
-        """The room's callers in `sort`'s order; those `find` is about stand out, `marked` ones
-        (by call SID) carry a check mark."""
+        """The room's callers in `sort`'s order, news in `flash`'s colours; those `find` is about
+        stand out, `marked` ones (by call SID) carry a check mark."""
         key = room.key if room else None
         if key != self.room_key:
             self.reset()
@@ -195,18 +228,19 @@ class ParticipantsTable(KeyedTable[str]):
                     "eoe": fmt.flag(p.end_conference_on_exit),
                     "time": fmt.duration((member.left_at or now) - member.joined),
                 },
-                style=_member_style(member, find),
+                style=_member_style(member, find, flash, now),
             )
         changed = self.sync(rows)
         self.mark_sorted(sort.column, sort.reverse)
         return self.put_in_order(list(rows)) or changed
 
 
-def _member_style(member: MemberView, find: Find) -> str:
+def _member_style(member: MemberView, find: Find, flash: Flash, now: float) -> str:
+    news = flash.style(now, member.joined_at, member.last_changed, member.left_at)
     if member.left_at is not None:
-        return "dim"
+        return news
     found = "underline" if find.member(member) else ""  # a caller the find is about stands out in the room
-    return f"bold {found}".strip() if member.speaking else found
+    return " ".join(word for word in (news, "bold" if member.speaking else "", found) if word)
 
 
 _TALKING = "◀))"
