@@ -92,6 +92,20 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class Call:
+    """Who a participant is on the phone network: their call as the Calls resource describes it.
+
+    Every field but the sid is None where the API did not say (or said something unreadable).
+    """
+
+    sid: str  # the participant's call_sid, as that dialect spells it
+    from_number: str | None = None  # From (2008: Caller): a phone number, or a SIP or `client:` address
+    to_number: str | None = None  # To (2008: Called): for a caller who dialled in, the room's number
+    caller_name: str | None = None  # CallerName: the caller-ID lookup's name, where the API gives one
+    direction: str | None = None  # inbound, outbound-api, outbound-dial, … as sent (2008: from its Flags)
+
+
+@dataclass(frozen=True, slots=True)
 class Recording:
     sid: str
     conference_sid: str

@@ -42,6 +42,7 @@ def parsers(d: Dialect) -> list[Callable[[bytes], object]]:
         d.parse_participant_page,
         lambda body: d.parse_participant_page(body, CF),
         lambda body: d.parse_recording_page(body, CF),
+        d.parse_call,
     ]
 
 

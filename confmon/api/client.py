@@ -33,7 +33,7 @@ from confmon.api import dialects
 from confmon.api.dialects import ConferenceFilters, Dialect, Page, ParticipantFilters, Request
 from confmon.api.errors import BadResponse, NotFound, NotSupported, RateLimited, Unavailable, error_for_status
 from confmon.clock import Clock, SystemClock
-from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, Recording, Snapshot
+from confmon.model import Call, Capabilities, Conference, ConferenceStatus, Participant, Recording, Snapshot
 from confmon.secret import Secret, hide_basic_credentials
 
 log = logging.getLogger(__name__)
@@ -361,6 +361,13 @@ class ConferenceClient:
     async def kick(self, conference_sid: str, call_sid: str) -> None:
         """Remove the participant; NotFound if they are already gone."""
         await self._call(self.dialect.kick(self._account_sid, conference_sid, call_sid))
+
+    # Calls
+
+    async def fetch_call(self, call_sid: str) -> Call:
+        """A participant's call from the Calls resource (From, To, caller name, direction), `call_sid` as
+        the participant record spells it. A call that has ended is still there; NotFound if there is none."""
+        return self.dialect.parse_call(await self._call(self.dialect.fetch_call(self._account_sid, call_sid)))
 
     # The poll
 

@@ -32,9 +32,11 @@ _PEOPLE = (
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
     "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yuki", "zoe",
 )  # fmt: skip
+_SURNAMES = ("MORENO", "NGUYEN", "OKAFOR", "SMITH", "TANAKA", "COHEN", "SILVA", "MULLER", "KOWALSKI", "PATEL")
 HOST_LABELS = ("host", "moderator", "chair", "agent")
 COACH_LABELS = ("supervisor", "coach", "team-lead")
 
+_NANP = re.compile(r"\+1([2-9][0-9]{2})([0-9]{3})([0-9]{4})")  # +1 area, exchange, line
 _CF = re.compile(r"CF[0-9a-fA-F]{32}")  # fullmatch: `$` would also accept a trailing newline
 _CA = re.compile(r"CA[0-9a-fA-F]{32}")
 
@@ -64,6 +66,37 @@ def region(rng: Random) -> str:
 def phone_number(rng: Random) -> str:
     # 555-01XX numbers are reserved for fiction in the North American plan.
     return f"+1{rng.choice(('415', '212', '312', '206', '617'))}55501{rng.randint(0, 99):02d}"
+
+
+def north_american(address: str) -> tuple[str, str, str] | None:
+    """(area code, exchange, line) of a +1 number, for the APIs that show those apart; None for any
+    other address (a number elsewhere, SIP, `client:`)."""
+    found = _NANP.fullmatch(address)
+    return (found[1], found[2], found[3]) if found else None
+
+
+def dial_in_number(conference_sid: str) -> str:
+    """The number callers dial to reach a room: a fictional toll-free one (800-555-01XX), from its SID."""
+    return f"+18005550{100 + Random(f'{conference_sid}/dial-in').randrange(100)}"
+
+
+def caller_name(call_sid: str, from_: str, person: str | None = None) -> str | None:
+    """What a caller-ID lookup (CNAM) says of a call from `from_`: for about two phone callers in three
+    a name as carriers keep them (upper case, at most 15 characters; `person`'s own, if that is one of
+    ours), for some of those WIRELESS CALLER; None for the rest, and for a call from no phone number.
+
+    Drawn from a stream seeded by the call SID, so that it takes no draw from anyone else's stream.
+    """
+    if not from_.startswith("+"):
+        return None
+    rng = Random(f"{call_sid}/caller-name")
+    draw = rng.random()
+    if draw < 0.35:
+        return None
+    if draw < 0.45:
+        return "WIRELESS CALLER"
+    first = person if person in _PEOPLE else rng.choice(_PEOPLE)
+    return f"{first} {rng.choice(_SURNAMES)}".upper()[:15]
 
 
 def caller(rng: Random) -> tuple[str, str]:

@@ -96,6 +96,8 @@ class Caller:
     call_sid: str
     from_: str
     to: str
+    caller_name: str | None = None  # what the caller-ID lookup named them (Calls' CallerName)
+    direction: str = "inbound"  # the Calls resource's: dialled in, or outbound-api when the API dialled them
     label: str | None = None
     muted: bool = False
     hold: bool = False

@@ -299,22 +299,29 @@ class Traffic:
             name = f"{names.room_name(rng)} ({rng.randint(2, 9)})"
         return name
 
+    # Everyone traffic brings in dialled the room's number, and the caller-ID lookup names some of them.
+    # The draws are made in the order they always were, so a seed gives the callers it always gave.
+
     def _host(self, rng: Random, room: Room) -> Caller:
         label = self._free_label(rng, room, rng.choice(names.HOST_LABELS))
+        call_sid, from_ = names.new_sid(rng, "CA"), names.phone_number(rng)
         return Caller(
-            call_sid=names.new_sid(rng, "CA"),
-            from_=names.phone_number(rng),
-            to=room.friendly_name,
+            call_sid=call_sid,
+            from_=from_,
+            to=names.dial_in_number(room.sid),
+            caller_name=names.caller_name(call_sid, from_),
             label=label,
             end_conference_on_exit=rng.random() < END_ON_EXIT_SHARE,
         )
 
     def _guest(self, rng: Random, room: Room, *, start: bool = True) -> Caller:
         label, from_ = names.caller(rng)
+        call_sid = names.new_sid(rng, "CA")
         return Caller(
-            call_sid=names.new_sid(rng, "CA"),
+            call_sid=call_sid,
             from_=from_,
-            to=room.friendly_name,
+            to=names.dial_in_number(room.sid),
+            caller_name=names.caller_name(call_sid, from_, label),
             label=self._free_label(rng, room, label),
             muted=rng.random() < MUTED_SHARE * 0.5,  # some join muted (listeners), more mute later
             start_conference_on_enter=start,
@@ -323,10 +330,12 @@ class Traffic:
     def _coach(self, rng: Random, room: Room) -> Caller:
         """A supervisor who whispers to one of the guests, heard by nobody else."""
         coached = rng.choice([c for c in room.callers.values() if not c.end_conference_on_exit])
+        call_sid, from_ = names.new_sid(rng, "CA"), names.phone_number(rng)
         return Caller(
-            call_sid=names.new_sid(rng, "CA"),
-            from_=names.phone_number(rng),
-            to=room.friendly_name,
+            call_sid=call_sid,
+            from_=from_,
+            to=names.dial_in_number(room.sid),
+            caller_name=names.caller_name(call_sid, from_),
             label=self._free_label(rng, room, rng.choice(names.COACH_LABELS)),
             coaching=True,
             call_sid_to_coach=coached.call_sid,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from random import Random
 from typing import Literal
 
@@ -140,7 +141,7 @@ class World:
         return "CA" + recording.sid[2:]
 
     def call(self, call_sid: str) -> CallLeg:
-        """A call by SID in any room still kept, whether it is in its room or has left (RestComm's Calls)."""
+        """A call by SID in any room still kept, whether it is in its room or has left (the Calls resource)."""
         found = self._rooms.find_call(call_sid)
         if found is None:
             raise NotFound(call_sid)
@@ -150,6 +151,8 @@ class World:
             from_=caller.from_,
             to=caller.to,
             present=present,
+            caller_name=caller.caller_name,
+            direction=caller.direction,
         )
 
     @property
@@ -192,6 +195,7 @@ class World:
             call_sid=call_sid,
             from_=from_,
             to=to,
+            direction="outbound-api",  # the API dialled `to`, showing `from_`
             label=label,
             muted=muted,
             hold=hold,
@@ -303,7 +307,28 @@ class AnnouncementLog(list[Announcement]):
 class CallLeg:
     """A call leg as the Calls resource sees it: the participant, and the numbers it connects."""
 
-    participant: Participant  # status complete once it has left
+    participant: Participant  # status complete once it has left, date_updated then when it left
     from_: str
     to: str
     present: bool
+    caller_name: str | None = None
+    direction: str = "inbound"  # or outbound-api: dialled through the API
+
+    @property
+    def status(self) -> str:
+        """The call's status in 2010's words: Twilio keeps a call that hung up, as completed."""
+        return "in-progress" if self.present else "completed"
+
+    @property
+    def ended(self) -> datetime | None:
+        """When the call hung up (left its room); None while it is in it."""
+        return None if self.present else self.participant.date_updated
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds from joining to hanging up, between the times as the APIs show them (to the second),
+        so that a call's duration is its end time less its start time; None while it goes on."""
+        started, ended = self.participant.date_created, self.ended
+        if started is None or ended is None:
+            return None
+        return int((ended.replace(microsecond=0) - started.replace(microsecond=0)).total_seconds())

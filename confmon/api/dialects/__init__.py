@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from confmon import registry
-from confmon.model import Capabilities, Conference, ConferenceStatus, Participant, Recording
+from confmon.model import Call, Capabilities, Conference, ConferenceStatus, Participant, Recording
 from confmon.registry import AuthScheme
 
 T = TypeVar("T")
@@ -129,6 +129,9 @@ class Dialect(Protocol):
         self, account_sid: str, conference_sid: str, call_sid: str, *, muted: bool | None, hold: bool | None
     ) -> Request: ...
     def kick(self, account_sid: str, conference_sid: str, call_sid: str) -> Request: ...
+    def fetch_call(self, account_sid: str, call_sid: str) -> Request:
+        """The Calls instance of a participant's call (`call_sid` as its participant record spells it)."""
+        ...
 
     @property
     def end_conference(self) -> EndConference | None: ...
@@ -149,6 +152,7 @@ class Dialect(Protocol):
     def parse_participant(self, body: bytes, conference_sid: str | None = None) -> Participant: ...
     def parse_participant_page(self, body: bytes, conference_sid: str | None = None) -> Page[Participant]: ...
     def parse_recording_page(self, body: bytes, conference_sid: str | None = None) -> Page[Recording]: ...
+    def parse_call(self, body: bytes) -> Call: ...
     def parse_error(self, body: bytes) -> WireError: ...  # never raises: error bodies are best effort
 
 

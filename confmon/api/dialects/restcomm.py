@@ -20,7 +20,8 @@ Responses, whichever format the server chose (sniffed: XML starts with `<`):
 - Participants are call records: `calls` / `<Calls><Call>`, the id is `sid` (`ID<32>-CA<32>`, 69
   characters since issue #1907; plain `CA<32>` before), there is no status, and "end conference on
   exit" is spelled `end_conference_on_enter`. JSON's `conference_sid` is really the parent call's (or
-  absent): the room is the one the request named.
+  absent): the room is the one the request named. They carry no From or To: `GET Calls/{CallSid}`
+  does, with 2010's names (`from`, `to`, `caller_name`, `direction`; reference §1.4).
 - Absent page links are the string "null"; page links lack the /restcomm context root, `.json` and the
   filters: the next page is asked for by number instead (see `next_page`).
 - Errors are bare statuses with an empty or plain-text body.
@@ -59,9 +60,9 @@ from confmon.api.dialects._wire import (
     xml_error,
     xml_record,
 )
-from confmon.api.dialects.twilio2010 import xml_page
+from confmon.api.dialects.twilio2010 import call, xml_page
 from confmon.api.errors import BadResponse, InvalidRequest, NotSupported
-from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
+from confmon.model import Call, Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
 
 T = TypeVar("T")
 
@@ -127,6 +128,9 @@ class RestComm:
     def _participant(self, account_sid: str, conference_sid: str, call_sid: str) -> str:
         return f"{self._conference(account_sid, conference_sid)}/Participants/{IDS.segment('call', call_sid)}"
 
+    def _call(self, account_sid: str, call_sid: str) -> str:
+        return f"{self._account(account_sid)}/Calls/{IDS.segment('call', call_sid)}"
+
     # Requests
 
     def list_conferences(self, account_sid: str, filters: ConferenceFilters) -> Request:
@@ -175,8 +179,11 @@ class RestComm:
 
     def kick(self, account_sid: str, conference_sid: str, call_sid: str) -> Request:
         IDS.segment("conference", conference_sid)  # not in the path, but a wrong one is still a caller's bug
-        path = f"{self._account(account_sid)}/Calls/{IDS.segment('call', call_sid)}"
+        path = self._call(account_sid, call_sid)
         return Request.post(path, {"Status": "completed"}, expect=frozenset({200, 204}), gone=frozenset({410}))
+
+    def fetch_call(self, account_sid: str, call_sid: str) -> Request:
+        return Request.get(self._call(account_sid, call_sid) + ".json")
 
     def next_page(self, request: Request, page: Page[Any]) -> Request | None:
         """RestComm's page links carry neither the context root nor `.json` nor the filters (the code
@@ -215,6 +222,9 @@ class RestComm:
 
     def parse_recording_page(self, body: bytes, conference_sid: str | None = None) -> Page[Recording]:
         raise BadResponse("RestComm lists no recordings per conference")
+
+    def parse_call(self, body: bytes) -> Call:
+        return call(_one(body, "Call", "call"))
 
     def parse_error(self, body: bytes) -> WireError:
         return _error(body)

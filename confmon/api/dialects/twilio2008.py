@@ -9,6 +9,9 @@ What differs from 2010 (seeds 000 and 001; reference §3):
   absent, the next page is `Page+1` while `page+1 < numpages`.
 - Mute is a POST of `Muted=`; kick a DELETE answered 204. There is no hold, no end (a room ends when
   its last participant is kicked), no recordings per room, no announcement, no status callback.
+- A call (`/Calls/{CallSid}`) names its numbers `Caller` (From) and `Called` (To), 10 digits with no
+  decoration, and has no caller name; its `Flags` say the direction as bits: 1 inbound, 2 started by
+  the API, 4 a `<Dial>` segment (Twilio's 2008 Calls page).
 - Errors: `<TwilioResponse><RestException><Status/><Message/>[<Code/><MoreInfo/>]`.
 """
 
@@ -18,13 +21,15 @@ from typing import Any
 
 from confmon import registry
 from confmon.api.dialects import ConferenceFilters, Page, ParticipantFilters, Request
-from confmon.api.dialects._wire import day, first_of, flag, json_error, link, page_size, xml_error
+from confmon.api.dialects._wire import Fields, day, first_of, flag, json_error, link, page_size, xml_error
 from confmon.api.dialects.twilio2010 import Twilio2010, conference
 from confmon.api.errors import InvalidRequest, NotSupported
-from confmon.model import Conference, ConferenceStatus
+from confmon.model import Call, Conference, ConferenceStatus
 
 STATUSES = {"0": ConferenceStatus.INIT, "1": ConferenceStatus.IN_PROGRESS, "2": ConferenceStatus.COMPLETED}
 WIRE_STATUS = {status: wire for wire, status in STATUSES.items()}
+# A call's Flags, as 2010 words its direction: the first bit set, in this order, decides.
+DIRECTIONS = ((1, "inbound"), (4, "outbound-dial"), (2, "outbound-api"))
 
 
 class Twilio2008(Twilio2010):
@@ -92,6 +97,20 @@ class Twilio2008(Twilio2010):
 
     def parse_conference_page(self, body: bytes) -> Page[Conference]:
         return self._page(body, "conferences", lambda f: conference(f, STATUSES))
+
+    def parse_call(self, body: bytes) -> Call:
+        return call(self._one(body, "Call", "call"))
+
+
+def call(f: Fields) -> Call:
+    sid = f.required_id("sid", "call")
+    flags = f.integer("flags") or 0
+    return Call(
+        sid=sid,
+        from_number=f.text("caller") or None,
+        to_number=f.text("called") or None,
+        direction=next((word for bit, word in DIRECTIONS if flags > 0 and flags & bit), None),
+    )
 
 
 DIALECT = Twilio2008()

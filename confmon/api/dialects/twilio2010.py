@@ -53,7 +53,7 @@ from confmon.api.dialects._wire import (
     xml_record,
 )
 from confmon.api.errors import InvalidRequest, NotSupported
-from confmon.model import Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
+from confmon.model import Call, Conference, ConferenceStatus, Participant, ParticipantStatus, Recording
 from confmon.registry import AuthScheme, DialectSpec
 
 T = TypeVar("T")
@@ -170,6 +170,9 @@ class Twilio2010:
     def kick(self, account_sid: str, conference_sid: str, call_sid: str) -> Request:
         return Request.delete(self._participant(account_sid, conference_sid, call_sid), expect=NO_CONTENT)
 
+    def fetch_call(self, account_sid: str, call_sid: str) -> Request:
+        return Request.get(f"{self._account(account_sid)}/Calls/{self._ids.segment('call', call_sid)}{self._suffix}")
+
     def _end_conference(self, account_sid: str, sid: str) -> Request:
         return Request.post(self._conference(account_sid, sid) + self._suffix, {"Status": "completed"})
 
@@ -227,6 +230,9 @@ class Twilio2010:
 
     def parse_recording_page(self, body: bytes, conference_sid: str | None = None) -> Page[Recording]:
         return self._page(body, "recordings", lambda f: recording(f, conference_sid))
+
+    def parse_call(self, body: bytes) -> Call:
+        return call(self._one(body, "Call", "call"))
 
     def parse_error(self, body: bytes) -> WireError:
         return self._error(body)
@@ -310,6 +316,18 @@ def recording(f: Fields, conference_sid: str | None) -> Recording:
         date_created=f.time("date_created"),
         date_updated=f.time("date_updated"),
         start_time=f.time("start_time"),
+    )
+
+
+def call(f: Fields) -> Call:
+    """A Calls instance (RestComm's too): its sid, else BadResponse; any other field that is missing,
+    empty or unreadable is unknown (None)."""
+    return Call(
+        sid=f.required_id("sid", "call"),
+        from_number=f.text("from") or None,
+        to_number=f.text("to") or None,
+        caller_name=f.text("caller_name") or None,
+        direction=f.text("direction") or None,
     )
 
 

@@ -11,6 +11,8 @@ What it serves, with RestComm's quirks (representations in `restcomm_shapes`):
 - Mute: POST …/Participants/{CallSid} with `Mute`: only a case-insensitive "true" mutes, anything
   else (or nothing) unmutes, and the body shows the call as it was BEFORE the change. An unknown
   CallSid is a 406, a malformed one a 400; a call that has left is left alone (200).
+- GET Calls/{CallSid}: the call detail record (From, To, CallerName, Direction), in its room or gone
+  from it; 404 for a call this instance does not know.
 - Kick: POST Calls/{CallSid} with Status=completed: 200 with the Call as it was before it hung up,
   410 "Call is already completed." once it has left. Its `Mute` is applied first, as RestComm does.
 - No API ends a room, and none holds a participant (hold is shown, read-only): POST, PUT or DELETE
@@ -38,7 +40,7 @@ from confmon.sim.dialects.base import JSON, XML, Call, Dialect, Keys, Routes
 from confmon.sim.dialects.restcomm_shapes import Envelope, PageOverflow, Shape
 from confmon.sim.errors import ApiError
 from confmon.sim.paging import stamp
-from confmon.sim.world import NotFound
+from confmon.sim.world import CallLeg, NotFound
 
 DEFAULT_SIZE = 50
 DEFAULT_LIMIT = 10000  # what RestComm's documentation shows when no Limit is given
@@ -55,7 +57,7 @@ class RestComm(Dialect):
             ("Conferences/{sid}", {"GET": self.fetch_conference}),
             ("Conferences/{sid}/Participants", {"GET": self.list_participants}),
             ("Conferences/{sid}/Participants/{call}", {"GET": self.fetch_participant, "POST": self.mute}),
-            ("Calls/{call}", {"POST": self.modify_call}),
+            ("Calls/{call}", {"GET": self.fetch_call, "POST": self.modify_call}),
         ]
 
     # -- format, errors, authentication
@@ -156,6 +158,10 @@ class RestComm(Dialect):
 
     # -- calls
 
+    async def fetch_call(self, call: Call) -> web.Response:
+        found = self.world.call(self._call_sid(call["call"], unknown=ApiError.not_found(call.request.path)))
+        return self._render(call, self._call_shape(found, call.fmt))
+
     async def modify_call(self, call: Call) -> web.Response:
         form = await call.form()
         status = form.get("Status")
@@ -165,8 +171,7 @@ class RestComm(Dialect):
         if not found.present:
             raise ApiError(410, 0, "Call is already completed.")
         before = found.participant
-        account, instance = self.world.account_sid, self.world.instance_id
-        shape = shapes.call(before, account, instance, found.from_, found.to, "in-progress", call.fmt == JSON)
+        shape = self._call_shape(found, call.fmt)
         muted = str(form.get("Mute", "")).lower() == "true"  # applied to every POST, as RestComm does
         self.world.update_participant(before.conference_sid, before.call_sid, muted=muted)
         if status == "completed":  # canceled only stops calls not yet answered: these all are
@@ -186,6 +191,9 @@ class RestComm(Dialect):
 
     def _participant_shape(self, p: Participant, fmt: str) -> Shape:
         return shapes.participant(p, self.world.account_sid, self.world.instance_id, fmt == JSON)
+
+    def _call_shape(self, leg: CallLeg, fmt: str) -> Shape:
+        return shapes.call(leg, self.world.account_sid, self.world.instance_id, fmt == JSON)
 
     def _call_id(self, p: Participant) -> str:
         return shapes.call_id(self.world.instance_id, p.call_sid)

@@ -26,6 +26,7 @@ from typing import Any
 
 from confmon.model import Conference, ConferenceStatus, Participant
 from confmon.sim import xmlwrite
+from confmon.sim.world import CallLeg
 
 API_VERSION = "2012-04-24"
 ROOT = "RestcommResponse"
@@ -157,10 +158,9 @@ def participant(p: Participant, account_sid: str, instance_id: str, json: bool) 
     )
 
 
-def call(
-    p: Participant, account_sid: str, instance_id: str, from_: str, to: str, call_status: str, json: bool
-) -> Shape:
-    """A Call detail record, as POST Calls/{sid} answers (the state before the change)."""
+def call(leg: CallLeg, account_sid: str, instance_id: str, json: bool) -> Shape:
+    """A Call detail record, as GET Calls/{sid} answers, and POST Calls/{sid} (with the state before the change)."""
+    p = leg.participant
     sid = call_id(instance_id, p.call_sid)
     uri = f"{account_path(account_sid)}/Calls/{sid}"
     suffix = ".json" if json else ""
@@ -172,14 +172,16 @@ def call(
             ("date_created", "DateCreated", date(p.date_created)),
             ("date_updated", "DateUpdated", date(p.date_updated)),
             ("account_sid", "AccountSid", account_sid),
-            ("to", "To", to),
-            ("from", "From", from_),
-            ("status", "Status", call_status),
+            ("to", "To", leg.to),
+            ("from", "From", leg.from_),
+            ("status", "Status", leg.status),
             ("start_time", "StartTime", date(p.date_created)),
-            ("duration", "Duration", 0),
+            ("end_time", "EndTime", date(leg.ended)),
+            ("duration", "Duration", leg.duration or 0),
             ("price_unit", "PriceUnit", "USD"),
-            ("direction", "Direction", "inbound"),
+            ("direction", "Direction", leg.direction),
             ("api_version", "ApiVersion", API_VERSION),
+            ("caller_name", "CallerName", leg.caller_name),
             ("uri", "Uri", f"{uri}{suffix}"),
             ("ring_duration", "RingDuration", 0),
             (

@@ -7,6 +7,10 @@ true/false but `StartConferenceOnEnter`/`EndConferenceOnExit` as 1/0. Lists page
 pagesize total start end uri firstpageuri previouspageuri nextpageuri lastpageuri>` (`end`
 inclusive, an absent link an empty attribute); conferences newest DateUpdated first.
 
+A call (`Calls/{CallSid}`, GET only) is the documented element: `Caller` and `Called` as 10 digits
+without decoration (a number outside North America, or a Client's address, as it is), `Status` 1 (in
+progress) or 2 (complete), `Flags` 1 for a call that dialled in, 2 for one the API placed.
+
 Actions: mute and unmute (POST a participant with `Muted=`; true or 1 mutes, anything else
 unmutes), kick (DELETE a participant, 204). A conference takes no POST, PUT or DELETE, so there is
 no ending a room (405); any participant field besides `Muted` (Hold, AnnounceUrl…) is refused
@@ -25,10 +29,11 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from confmon.model import Conference, ConferenceStatus, Participant, Unrecognized
-from confmon.sim import forms, xmlwrite
+from confmon.sim import forms, names, xmlwrite
 from confmon.sim.dialects.base import XML, Call, Dialect, Keys, Routes, split_suffix
 from confmon.sim.errors import ApiError
 from confmon.sim.paging import MAX_SIZE, Slice, cut, stamp
+from confmon.sim.world import CallLeg
 
 API_VERSION = "2008-08-01"
 DEFAULT_SIZE = 50
@@ -64,6 +69,7 @@ class Twilio2008(Dialect):
                 "Conferences/{sid}/Participants/{who}",
                 {"GET": self.fetch_participant, "POST": self.update_participant, "DELETE": self.kick},
             ),
+            ("Calls/{sid}", {"GET": self.fetch_call}),
         ]
 
     def strip(self, segments: list[str], request: web.Request) -> tuple[list[str], str] | None:
@@ -106,7 +112,7 @@ class Twilio2008(Dialect):
         return _listing("Conferences", items, page, self._path(), filters)
 
     async def fetch_conference(self, call: Call) -> web.Response:
-        return _one(_conference(self.world.conference(call["sid"])))
+        return _one("Conference", _conference(self.world.conference(call["sid"])))
 
     # -- participants
 
@@ -124,7 +130,8 @@ class Twilio2008(Dialect):
         return _listing("Participants", items, page, f"{self._path()}/{sid}/Participants", filters)
 
     async def fetch_participant(self, call: Call) -> web.Response:
-        return _one(_participant(self.world.participant(call["sid"], call["who"]), self.world.account_sid))
+        found = self.world.participant(call["sid"], call["who"])
+        return _one("Participant", _participant(found, self.world.account_sid))
 
     async def update_participant(self, call: Call) -> web.Response:
         form = await call.form()
@@ -135,11 +142,16 @@ class Twilio2008(Dialect):
             raise ApiError.invalid("Muted is required")
         muted = str(form["Muted"]).lower() in ("true", "1")
         updated = self.world.update_participant(call["sid"], call["who"], muted=muted)
-        return _one(_participant(updated, self.world.account_sid))
+        return _one("Participant", _participant(updated, self.world.account_sid))
 
     async def kick(self, call: Call) -> web.Response:
         self.world.remove_participant(call["sid"], call["who"], reason="kicked")
         return web.Response(status=204)
+
+    # -- calls
+
+    async def fetch_call(self, call: Call) -> web.Response:
+        return _one("Call", _call(self.world.call(call["sid"]), self.world.account_sid))
 
     def _path(self) -> str:
         return f"{self.prefix}/Accounts/{self.world.account_sid}/Conferences"
@@ -182,13 +194,38 @@ def _participant(p: Participant, account_sid: str) -> list[tuple[str, Any]]:
     ]
 
 
+def _call(leg: CallLeg, account_sid: str) -> list[tuple[str, Any]]:
+    p = leg.participant
+    return [
+        ("Sid", p.call_sid),
+        ("DateCreated", _date(p.date_created)),
+        ("DateUpdated", _date(p.date_updated)),
+        ("CallSegmentSid", None),  # empty: the call itself, not a <Dial> segment of it
+        ("AccountSid", account_sid),
+        ("Called", _ten_digits(leg.to)),
+        ("Caller", _ten_digits(leg.from_)),
+        ("PhoneNumberSid", None),
+        ("Status", "1" if leg.present else "2"),
+        ("StartTime", _date(p.date_created)),
+        ("EndTime", _date(leg.ended)),
+        ("Duration", leg.duration),
+        ("Price", None),
+        ("Flags", "1" if leg.direction == "inbound" else "2"),
+    ]
+
+
+def _ten_digits(address: str) -> str:
+    """How 2008 shows a number: +14155550181 as 4155550181."""
+    parts = names.north_american(address)
+    return "".join(parts) if parts else address
+
+
 def _date(moment: Any) -> str | None:
     return format_datetime(moment) if moment else None
 
 
-def _one(fields: list[tuple[str, Any]]) -> web.Response:
+def _one(tag: str, fields: list[tuple[str, Any]]) -> web.Response:
     root = ET.Element("TwilioResponse")
-    tag = "Conference" if fields[0][0] == "Sid" else "Participant"
     xmlwrite.fields(ET.SubElement(root, tag), fields)
     return _xml(200, root)
 

@@ -1,4 +1,5 @@
-"""The Conference, Participant and Recording endpoints of Twilio's REST API 2010-04-01, over a `World`.
+"""The Conference, Participant and Recording endpoints of Twilio's REST API 2010-04-01, and the Calls
+instance (GET only), over a `World`.
 
 One class serves three flavors (see `twilio2010_shapes.Flavor`):
 - twilio2010: /2010-04-01/Accounts/{AC}/…; `.json` answers JSON, no suffix (or `.xml`) answers XML.
@@ -65,6 +66,7 @@ class Twilio2010(Dialect):
                 "Conferences/{sid}/Recordings/{rec}",
                 {"GET": self.fetch_recording, "POST": self.update_recording, "DELETE": self.delete_recording},
             ),
+            ("Calls/{sid}", {"GET": self.fetch_call}),
         ]
 
     # -- format, errors, authentication
@@ -204,6 +206,13 @@ class Twilio2010(Dialect):
     async def delete_recording(self, call: Call) -> web.Response:
         self.world.delete_recording(call["sid"], call["rec"])
         return web.Response(status=204)
+
+    # -- calls
+
+    async def fetch_call(self, call: Call) -> web.Response:
+        """A participant's call, in its room or gone from it (Twilio keeps calls); 404 for any other SID."""
+        body = shapes.call(self.world.call(call["sid"]), self.world.account_sid, self.flavor, self._suffix(call))
+        return self._render(call, 200, "Call", body)
 
     # -- rendering
 

@@ -2,7 +2,8 @@
 
 Also the shapes of the two compatible APIs that copy it: SignalWire (its own prefix, no labels and
 no end reasons, a shorter list envelope) and Telnyx TeXML (its own prefix and api_version, renamed
-coaching fields, no label or start_conference_on_enter, no previous_page_uri). A `Flavor` says which.
+coaching fields, no label or start_conference_on_enter, no previous_page_uri, a shorter call). A
+`Flavor` says which.
 
 Format-neutral: URIs take the suffix of the format asked for (".json", or none for XML), and a
 renderer turns the data into bytes.
@@ -18,7 +19,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from confmon.model import Conference, Participant, Recording
+from confmon.sim import names
 from confmon.sim.paging import Page
+from confmon.sim.world import CallLeg
 
 Resource = dict[str, Any]
 
@@ -35,6 +38,7 @@ class Flavor:
     envelope: tuple[str, ...] = ENVELOPE
     conference_omits: tuple[str, ...] = ()
     participant_omits: tuple[str, ...] = ()
+    call_omits: tuple[str, ...] = ()
     renamed_coaching: bool = False  # Telnyx: coaching_call_sid (+ _legacy), call_sid_legacy
 
 
@@ -55,6 +59,18 @@ TELNYX = Flavor(
     "v2/texml",
     envelope=("page", "page_size", "start", "end", "uri", "first_page_uri", "next_page_uri"),
     participant_omits=("label", "queue_time", "start_conference_on_enter"),
+    # Its call documents only: account_sid answered_by caller_name date_created date_updated direction
+    # duration end_time from from_formatted price price_unit sid start_time status to to_formatted uri.
+    call_omits=(
+        "parent_call_sid",
+        "phone_number_sid",
+        "api_version",
+        "forwarded_from",
+        "group_sid",
+        "queue_time",
+        "trunk_sid",
+        "subresource_uris",
+    ),
     renamed_coaching=True,
 )
 
@@ -62,6 +78,13 @@ TELNYX = Flavor(
 def rfc2822(moment: datetime | None) -> str | None:
     """Twilio's date form, e.g. "Fri, 18 Feb 2011 19:26:50 +0000"."""
     return format_datetime(moment) if moment else None
+
+
+def formatted(address: str) -> str:
+    """A call's `from_formatted`/`to_formatted`: (415) 555-0181 for a North American number, any other
+    address as it is."""
+    parts = names.north_american(address)
+    return f"({parts[0]}) {parts[1]}-{parts[2]}" if parts else address
 
 
 def conferences_path(flavor: Flavor, account_sid: str) -> str:
@@ -74,6 +97,10 @@ def participants_path(flavor: Flavor, account_sid: str, conference_sid: str) -> 
 
 def recordings_path(flavor: Flavor, account_sid: str, conference_sid: str) -> str:
     return f"{conferences_path(flavor, account_sid)}/{conference_sid}/Recordings"
+
+
+def calls_path(flavor: Flavor, account_sid: str) -> str:
+    return f"{flavor.prefix}/Accounts/{account_sid}/Calls"
 
 
 def conference(c: Conference, flavor: Flavor, suffix: str) -> Resource:
@@ -148,6 +175,44 @@ def recording(r: Recording, account_sid: str, call_sid: str | None, flavor: Flav
     }
 
 
+def call(leg: CallLeg, account_sid: str, flavor: Flavor, suffix: str) -> Resource:
+    """A Calls instance, in the schema's order. Nobody here pays: the price stays unset."""
+    p = leg.participant
+    path = f"{calls_path(flavor, account_sid)}/{p.call_sid}"
+    body: Resource = {
+        "sid": p.call_sid,
+        "date_created": rfc2822(p.date_created),
+        "date_updated": rfc2822(p.date_updated),
+        "parent_call_sid": None,
+        "account_sid": account_sid,
+        "to": leg.to,
+        "to_formatted": formatted(leg.to),
+        "from": leg.from_,
+        "from_formatted": formatted(leg.from_),
+        "phone_number_sid": None,
+        "status": leg.status,
+        "start_time": rfc2822(p.date_created),
+        "end_time": rfc2822(leg.ended),
+        "duration": str(leg.duration) if leg.duration is not None else None,
+        "price": None,
+        "price_unit": "USD",
+        "direction": leg.direction,
+        "answered_by": None,
+        "api_version": flavor.api_version,
+        "forwarded_from": None,
+        "group_sid": None,
+        "caller_name": leg.caller_name,
+        "queue_time": "0",
+        "trunk_sid": None,
+        "uri": f"{path}{suffix}",
+        "subresource_uris": {
+            "notifications": f"{path}/Notifications{suffix}",
+            "recordings": f"{path}/Recordings{suffix}",
+        },
+    }
+    return _without(body, flavor.call_omits)
+
+
 @dataclass(frozen=True, slots=True)
 class PageLinks:
     """The URIs of one list page; they repeat the filters, so following `next` keeps them."""
@@ -204,8 +269,8 @@ def error(status: int, code: int, message: str) -> Resource:
     }
 
 
-def _without(body: Resource, names: tuple[str, ...]) -> Resource:
-    return {key: value for key, value in body.items() if key not in names} if names else body
+def _without(body: Resource, omitted: tuple[str, ...]) -> Resource:
+    return {key: value for key, value in body.items() if key not in omitted} if omitted else body
 
 
 def _telnyx_participant(body: Resource, flavor: Flavor) -> Resource:
