@@ -38,7 +38,7 @@ class Find:
         return hit != self.inverted
 
     def member(self, member: MemberView) -> bool:
-        """Whether a caller matches by itself (inversion aside): the callers a find is about."""
+        """Whether a caller matches by itself: the callers a find is about (none, when inverted)."""
         return self.pattern is not None and not self.inverted and self._caller(self.pattern.search, member.participant)
 
     @staticmethod
@@ -54,21 +54,56 @@ def compile_find(text: str) -> Find:
         body = body[1:]
     if not body:
         return Find(text)
-    try:  # as a pattern, or as the text it is: a room named "dial-in (3)" is found by its name
+    if _NUMBER.fullmatch(body):  # "+1212": part of a phone number, not a pattern with nothing to repeat
+        return Find(text, re.compile(re.escape(body)), inverted)
+    try:
+        re.compile(body)  # alone first: wrapped below, "a)|(b" would compile
+        if _explosive(body):
+            raise ValueError("a repeat inside a repeat can take minutes")
+        # As a pattern, or as the text it is: a room named "dial-in (3)" is found by its name.
         return Find(text, re.compile(f"(?:{body})|{re.escape(body)}", re.IGNORECASE), inverted)
-    except re.error as error:
-        note = f"not a valid pattern ({error.msg}): matching it as plain text"
+    except (re.error, OverflowError, RecursionError, ValueError) as error:  # "a{9999999999}" overflows
+        why = error.msg if isinstance(error, re.error) else str(error)
+        note = f"not a valid pattern ({why}): matching it as plain text"
         return Find(text, re.compile(re.escape(body), re.IGNORECASE), inverted, note)
+
+
+_NUMBER = re.compile(r"\+[\d ().-]*")
+
+
+def _explosive(body: str) -> bool:
+    r"""Whether the pattern nests an unbounded repeat inside another, as `(a+)+$` or `(\w+\s?)+$`
+    do: Python's re backtracks through such a pattern in exponential time, and a find runs on the
+    screen's loop against names anyone chose. Refused, as plain text, rather than freeze the screen."""
+    import re._constants as constants  # type: ignore[import-not-found]  # private, stable since 3.11
+    import re._parser as parser  # type: ignore[import-not-found]
+
+    def walk(items: Any, inside_repeat: bool) -> bool:
+        for op, arg in items:
+            if op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
+                _, high, sub = arg
+                if inside_repeat and (high is constants.MAXREPEAT or high > 100):
+                    return True
+                nested = [(sub, inside_repeat or high > 1)]  # `?` repeats nothing
+            elif op is constants.SUBPATTERN:
+                nested = [(arg[-1], inside_repeat)]
+            elif op is constants.BRANCH:
+                nested = [(branch, inside_repeat) for branch in arg[1]]
+            elif op in (constants.ASSERT, constants.ASSERT_NOT):
+                nested = [(arg[1], inside_repeat)]
+            else:
+                continue
+            if any(walk(*each) for each in nested):
+                return True
+        return False
+
+    return walk(parser.parse(body), False)
 
 
 # ---- sort ---------------------------------------------------------------------------------------
 
 # Live rooms first, then waiting, then one whose status is unknown, then ended.
-_STATE_RANK: dict[ConferenceStatus | Unrecognized, int] = {
-    ConferenceStatus.IN_PROGRESS: 0,
-    ConferenceStatus.INIT: 1,
-    ConferenceStatus.COMPLETED: 3,
-}
+_STATE_RANK: dict[ConferenceStatus | Unrecognized, int] = {ConferenceStatus.IN_PROGRESS: 0, ConferenceStatus.INIT: 1}
 
 
 def _created(room: RoomView) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from confmon import narrator
@@ -59,7 +60,8 @@ class Subscription:
     def _push(self, changes: Changes | None, log: Iterable[Note] = (), *, ticked: bool = False) -> None:
         """Something is new: rooms, log lines, the time, or only the feed status."""
         if changes:
-            self._pending.append(changes)
+            # Its notes go to _log (capped) alone: joined changes kept them all, through a long pause.
+            self._pending.append(dataclasses.replace(changes, log=()))
             self._waiting += 1
             if len(self._pending) >= _JOIN_PENDING_AT:  # a face paused for long holds one, not thousands
                 self._pending = [Changes.join(self._pending)]

@@ -104,7 +104,7 @@ async def test_shift_letters_sort_the_rooms_and_again_reverses_and_the_cursor_st
             return [r.participant_count for r in shown_rooms(app)]
 
         await pilot.press("P")
-        await wait_until(lambda: counts() == sorted(counts()) and counts() != names(), pilot)
+        await wait_until(lambda: app.rooms._sorted_by == ("people", False) and counts() == sorted(counts()), pilot)
         assert app.rooms.highlighted_key == selected and app.room_sort.column == "people"
 
 
@@ -147,9 +147,11 @@ async def test_the_event_log_stops_following_while_scrolled_up_and_end_resumes(t
         log.focus()
         await pilot.press("home")
         await wait_until(lambda: log.scroll_y == 0 and log.border_subtitle == log.NOT_FOLLOWING, pilot)
+        longest = log.max_scroll_y
         write(50, 200)
+        await wait_until(lambda: log.max_scroll_y > longest, pilot)  # the lines are in...
         await pilot.pause()
-        assert log.scroll_y == 0  # still where the operator is reading
+        assert log.scroll_y == 0  # ...and the log is still where the operator is reading
 
         await pilot.press("end")
         await wait_until(lambda: log.scroll_y == log.max_scroll_y and not log.border_subtitle, pilot)
@@ -177,11 +179,10 @@ async def test_pause_freezes_the_screen_while_the_state_moves_on_and_resume_show
         def in_state() -> bool:
             return app.session.rooms()[room.key].members[caller.call_sid].participant.muted
 
-        await wait_until(in_state, pilot)  # the data flowed into the state...
-        await pilot.pause()
+        await wait_until(in_state, pilot)  # the data flowed into the state, and the app was told...
+        await wait_until(lambda: "PAUSED · 1 change waiting" in status_line(app), pilot)
         assert not app.rooms_seen[room.key].members[caller.call_sid].participant.muted  # ...not onto the screen
         assert app.participants.get_cell(caller.call_sid, "muted").plain == shown_before
-        await wait_until(lambda: "PAUSED · 1 change waiting" in status_line(app), pilot)
 
         await pilot.press("p")
         await wait_until(lambda: app.rooms_seen[room.key].members[caller.call_sid].participant.muted, pilot)
@@ -362,3 +363,23 @@ async def test_a_row_that_changes_is_coloured_for_a_few_seconds_but_not_the_firs
 
         clock_of(app).advance(5)  # the tick redraws every row: the colour is gone
         await wait_until(lambda: not app.rooms.get_cell(room.key, "name").style, pilot)
+
+
+async def test_a_marked_caller_who_leaves_is_no_longer_a_target(tmp_path):
+    from tests.ui_harness import clock_of, world_of
+
+    app = make_app(tmp_path / "audit.jsonl", rooms=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        room = max(every_room(app), key=lambda r: r.participant_count)
+        await select_room(pilot, room)
+        await pilot.press("tab")
+        leaving = app.participants.keys_shown()[0]
+        app.participants.move_cursor(row=0)
+        await pilot.press("space")
+        assert app.marks
+        world_of(app).remove_participant(room.conference.sid, leaving, reason="left")
+        clock_of(app).advance(5)
+        await pilot.press("r")
+        await wait_until(lambda: not app.marks, pilot)
+        assert "marked" not in str(app.participants.border_title)

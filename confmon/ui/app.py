@@ -40,8 +40,8 @@ from confmon.views import FeedStatus, LogEntry, LogKind, MemberView, RoomView, U
 # Write actions: the binding's action name -> what it asks the moderator to do.
 _PARTICIPANT_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
 _WRITE_ACTIONS = {*_PARTICIPANT_ACTIONS, "end", "announce", "mute_all_but_hosts"}
-# What a participant key does to every marked participant at once: hold holds (it cannot toggle many).
-_BULK_ACTIONS = {"mute": Action.MUTE, "unmute": Action.UNMUTE, "hold": Action.HOLD, "kick": Action.KICK}
+# Actions on marked participants sent at once, at most: 200 marks must not starve the poll of connections.
+_BULK_AT_ONCE = 4
 # Shift+letter sorts the focused table, k9s-style; again reverses. (key, column, name, help)
 _SORT_KEYS = (
     ("N", "name", "name", "Sort by name (again: reverse)"),
@@ -221,7 +221,12 @@ class ConfmonApp(App[None]):
         self._last_flush = time.monotonic()
         if not self.is_running or self._subscription is None:  # a flush scheduled just before exit
             return
-        if self.paused:  # only the status bar moves: it says how much is waiting
+        if self.paused:  # only the status bar moves (it says how much is waiting), and a new find or sort
+            if self._redraw_all:
+                self._redraw_all = False
+                self._show_rooms(self.clock.now())
+                self._render_participants()
+                self._render_titles()
             self._render_status()
             return
         update = self._subscription.take()
@@ -250,10 +255,8 @@ class ConfmonApp(App[None]):
         if self.flash.since == math.inf and seen:  # the first load: what it brought is not news
             self.flash = dataclasses.replace(self.flash, since=now)
         if changed is None or changed:
-            self.rooms.show(seen, now, self.find, self.room_sort, changed, self.flash)
-            if self._find_changed:
-                self._find_changed = False
-                self._follow_find()
+            self._show_rooms(now, changed)
+        self._prune_marks()
         self._render_participants(now)
         self._render_titles()
         self._refresh_bindings_if_changed()
@@ -323,6 +326,24 @@ class ConfmonApp(App[None]):
         paused = self._subscription.waiting if self.paused and self._subscription is not None else None
         self.status_bar.show(status, now=self.clock.now(), paused=paused)
 
+    def _show_rooms(self, now: float, only: tuple[RoomKey, ...] | None = None) -> None:
+        self.rooms.show(self.rooms_seen, now, self.find, self.room_sort, only, self.flash)
+        if self._find_changed:
+            self._find_changed = False
+            self._follow_find()
+
+    def _prune_marks(self) -> None:
+        """A marked caller who left, or whose room went, is no longer a target."""
+        kept = {mark: name for mark, name in self.marks.items() if self._present(*mark)}
+        if len(kept) != len(self.marks):
+            self.marks = kept
+            self._render_titles()
+
+    def _present(self, room: RoomKey, call_sid: str) -> bool:
+        view = self.rooms_seen.get(room)
+        member = view.members.get(call_sid) if view else None
+        return member is not None and member.present
+
     def _tell_what_is_looked_at(self) -> None:
         table = self.rooms
         keys = table.keys_from_top(_PRIORITY_ROWS)
@@ -390,9 +411,10 @@ class ConfmonApp(App[None]):
         if action not in _WRITE_ACTIONS:
             return True
         if action == "mute_all_but_hosts":
-            return self.session.may(Action.MUTE) and (True if self.room_target() is not None else None)
-        if action in _BULK_ACTIONS and self.marks:
-            return self.session.may(_BULK_ACTIONS[action]) and (True if self.status.opened else None)
+            ready = self.room_target() is not None and self.status.opened
+            return self.session.may(Action.MUTE) and (True if ready else None)
+        if action in _PARTICIPANT_ACTIONS and self.marks:  # on marks, hold holds: it cannot toggle many
+            return self.session.may(_PARTICIPANT_ACTIONS[action]) and (True if self.status.opened else None)
         if not self.session.may(self._action_for(action)):
             return False
         return True if self._target_for(action) is not None and self.status.opened else None
@@ -453,8 +475,8 @@ class ConfmonApp(App[None]):
         self.push_screen(AnnounceScreen(target.name), answered)
 
     def _request(self, name: str) -> None:
-        if name in _BULK_ACTIONS and self.marks:
-            self._request_for_marked(_BULK_ACTIONS[name])
+        if name in _PARTICIPANT_ACTIONS and self.marks:
+            self._request_for_marked(_PARTICIPANT_ACTIONS[name])
             return
         # The target is captured now, at the key press: the row under the cursor may change later.
         target = self._target_for(name)
@@ -497,6 +519,20 @@ class ConfmonApp(App[None]):
 
     @work(group="moderation", exit_on_error=False)
     async def _perform(self, action: Action, target: Target) -> None:
+        await self._moderate(action, target)
+
+    @work(group="moderation", exit_on_error=False)
+    async def _perform_many(self, action: Action, targets: list[Target]) -> None:
+        """One action each, _BULK_AT_ONCE at a time, each audited and told on its own."""
+        gate = asyncio.Semaphore(_BULK_AT_ONCE)
+
+        async def one(target: Target) -> None:
+            async with gate:
+                await self._moderate(action, target)
+
+        await asyncio.gather(*(one(target) for target in targets))
+
+    async def _moderate(self, action: Action, target: Target) -> None:
         outcome = await self.session.moderate(action, target)
         if outcome.status is OutcomeStatus.FAILED:
             self.notify(f"{action} {target.name}: {outcome.error}", severity="error", markup=False)
@@ -547,18 +583,12 @@ class ConfmonApp(App[None]):
     def _marks_changed(self) -> None:
         self._render_participants()
         self._render_titles()
-        self._refresh_bindings_if_changed()
         self.refresh_bindings()
 
     def _marked_targets(self) -> list[Target]:
         """The marked participants still present, in the order marked."""
-        targets = []
-        for (key, call_sid), name in self.marks.items():
-            room = self.rooms_seen.get(key)
-            member = room.members.get(call_sid) if room else None
-            if member is not None and member.present:
-                targets.append(Target(key, call_sid, name=name))
-        return targets
+        marks = self.marks.items()
+        return [Target(key, call_sid, name=name) for (key, call_sid), name in marks if self._present(key, call_sid)]
 
     def _request_for_marked(self, action: Action) -> None:
         """Every marked participant, after a dialog that lists them: the dry run, then one action each."""
@@ -590,9 +620,8 @@ class ConfmonApp(App[None]):
         question = Text.assemble(f"{action.value.capitalize()} {count}? ({what})\n", *lines)
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                for target in targets:
-                    self._perform(action, target)
+            if yes:  # who is still there now, not when the key was pressed
+                self._perform_many(action, [t for t in targets if t.call_sid and self._present(t.room, t.call_sid)])
                 if clear_marks:
                     self.action_clear_marks()
 

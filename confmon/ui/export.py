@@ -16,10 +16,16 @@ def write(directory: Path, rooms: Sequence[RoomView], at: datetime) -> tuple[Pat
     """Write `rooms-<UTC time>.csv` and `.json` into `directory` (made if need be, private to the
     user: room names and callers' numbers are not for everyone on the machine); returns both paths."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stem = directory / f"rooms-{at:%Y%m%d-%H%M%S}"
-    paths = (stem.with_suffix(".csv"), stem.with_suffix(".json"))
-    for path, text in zip(paths, (render_csv(rooms, False), render_json(rooms, True)), strict=True):
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    texts = (render_csv(rooms, False), render_json(rooms, True))
+    name = f"rooms-{at:%Y%m%d-%H%M%S}"
+    for attempt in range(1, 1000):  # two saves in one second keep both
+        stem = directory / (name if attempt == 1 else f"{name}-{attempt}")
+        paths = (stem.with_suffix(".csv"), stem.with_suffix(".json"))
+        if not any(path.exists() or path.is_symlink() for path in paths):
+            break
+    for path, text in zip(paths, texts, strict=True):
+        # O_EXCL and O_NOFOLLOW: never over another file, nor through a link someone left in a shared directory.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with open(descriptor, "w", encoding="utf-8", newline="") as file:
             file.write(text + "\n")
     return paths
