@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from confmon.model import ConferenceStatus, Participant, Unrecognized
+from confmon.model import ConferenceStatus, Unrecognized
 from confmon.views import MemberView, RoomView
 
 
@@ -33,17 +33,23 @@ class Find:
             return True
         search = self.pattern.search
         hit = bool(search(room.name) or search(room.conference.sid)) or any(
-            self._caller(search, member.participant) for member in room.present()
+            self._caller(search, member) for member in room.present()
         )
         return hit != self.inverted
 
     def member(self, member: MemberView) -> bool:
         """Whether a caller matches by itself: the callers a find is about (none, when inverted)."""
-        return self.pattern is not None and not self.inverted and self._caller(self.pattern.search, member.participant)
+        return self.pattern is not None and not self.inverted and self._caller(self.pattern.search, member)
 
     @staticmethod
-    def _caller(search: Callable[[str], Any], participant: Participant) -> bool:
-        return bool(search(participant.display_name) or search(participant.call_sid))
+    def _caller(search: Callable[[str], Any], member: MemberView) -> bool:
+        """By label or call SID, and by number and caller-ID name once the Calls resource said."""
+        p, call = member.participant, member.call
+        if search(p.display_name) or search(p.call_sid):
+            return True
+        if call is None:
+            return False
+        return any(search(text) for text in (call.from_number, call.to_number, call.caller_name) if text)
 
 
 def compile_find(text: str) -> Find:
@@ -126,7 +132,7 @@ ROOM_SORTS: dict[str, Callable[[RoomView], Any]] = {
 }
 
 PARTICIPANT_SORTS: dict[str, Callable[[MemberView], Any]] = {
-    "name": lambda member: member.participant.display_name.casefold(),
+    "name": lambda member: member.name.casefold(),
     "status": lambda member: (member.left_at is not None, str(member.participant.status)),
     "muted": lambda member: member.participant.muted,
     "time": lambda member: member.joined,

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from confmon import narrator
 from confmon.api.client import Listing
+from confmon.api.errors import ApiError, NotFound
 from confmon.backend import Backend, Sources
 from confmon.clock import Clock
 from confmon.feed import EventFeed, Poller
-from confmon.model import Action, Capabilities, ConferenceStatus, Outcome, OutcomeStatus, RoomKey, Target
+from confmon.model import Action, Call, Capabilities, ConferenceStatus, Outcome, OutcomeStatus, RoomKey, Target
 from confmon.moderation import action_allowed
 from confmon.sanitize import display_text
 from confmon.store import Changes, Note, Store, internal_error
@@ -29,6 +30,10 @@ from confmon.views import FeedMode, FeedStatus, RoomView, Update
 TICK = 1.0  # seconds between expiry passes, and between the moments every age on screen moves
 # Rooms whose participants are fetched first: the selected one and those on screen.
 PRIORITY_ROOMS = 60
+# Callers identified (their call fetched from the Calls resource) per tick, and at once, at most: the
+# rooms on screen first, each call once, on a budget that leaves the poll its connections.
+IDENTITIES_PER_TICK = 8
+IDENTITIES_AT_ONCE = 4
 # A refusal reason is logged the first time, then at most this often, with how many came meanwhile:
 # a wrong --public-url refuses every callback, and the log must not drown in them.
 REFUSAL_LOG_EVERY = 60.0
@@ -116,6 +121,9 @@ class Session:
         self._was_reconciling = False
         # Refusals by reason: how many are not yet in the log, and when the reason was last logged.
         self._refusals: dict[str, tuple[int, float | None]] = {}
+        self._looked_at: list[RoomKey] = []  # the rooms on screen, the selected one first
+        self._unidentified: set[str] = set()  # calls the Calls resource does not know: not asked again
+        self._identifying: asyncio.Task[None] | None = None
         self.moderations = 0  # actions asked for, whatever became of them: what a test of a refused key counts
 
     # ---- what faces read ----------------------------------------------------------------------
@@ -203,6 +211,7 @@ class Session:
     def look_at(self, keys: Sequence[RoomKey]) -> None:
         """The rooms the operator is looking at, the selected one first: their participants are
         fetched first, and their recordings at all."""
+        self._looked_at = list(keys[:PRIORITY_ROOMS])
         poller = self._poller
         if poller is None:
             return
@@ -324,6 +333,45 @@ class Session:
             self._was_reconciling = reconciling
         self._log_refusals()
         self._publish(changes, ticked=True)
+        if self._identifying is None or self._identifying.done():  # one batch at a time, on a budget
+            self._identifying = asyncio.create_task(self._identify_quietly())
+
+    async def _identify_quietly(self) -> None:
+        try:
+            await self.identify_callers()
+        except Exception as error:  # a bug here must not go unseen, nor stop the next tick's batch
+            self._set_note(f"caller identity failed: {internal_error(error)}")
+
+    async def identify_callers(self) -> None:
+        """Who the callers on screen are, from the Calls resource: a few per tick, each call once,
+        kept while the caller is. A failure is tried again at a later tick; a call the API does not
+        know is not asked again."""
+        backend = self.backend
+        if backend is None:
+            return
+        wanted: list[tuple[RoomKey, str]] = []
+        for key in self._looked_at:
+            room = self.store.rooms.get(key)
+            for call_sid, member in room.members.items() if room is not None else ():
+                if member.left_at is None and call_sid not in self._unidentified and not self.store.has_call(call_sid):
+                    wanted.append((key, call_sid))
+            if len(wanted) >= IDENTITIES_PER_TICK:
+                break
+        gate = asyncio.Semaphore(IDENTITIES_AT_ONCE)
+
+        async def fetch(key: RoomKey, call_sid: str) -> tuple[tuple[RoomKey, str], Call] | None:
+            async with gate:
+                try:
+                    return (key, call_sid), await backend.client.fetch_call(call_sid)
+                except NotFound:
+                    self._unidentified.add(call_sid)
+                except ApiError:  # the network or the server: the next tick tries again
+                    pass
+                return None
+
+        found = [hit for hit in await asyncio.gather(*(fetch(*w) for w in wanted[:IDENTITIES_PER_TICK])) if hit]
+        if found:
+            self._publish(self.store.apply_calls(dict(found)))
 
     def _refused(self, reason: str) -> None:
         """A callback the receiver refused: in the log (once a minute per reason at most, with how

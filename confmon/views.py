@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from confmon.model import Action, Conference, ConferenceStatus, Participant, Recording, RoomKey, Unrecognized
+from confmon.model import Action, Call, Conference, ConferenceStatus, Participant, Recording, RoomKey, Unrecognized
 
 
 class LogKind(enum.StrEnum):
@@ -111,6 +111,7 @@ class MemberView:
     left_reason: str | None = None
     speaking: bool = False  # between participant-speech-start and -stop callbacks
     pending: Action | None = None  # an operator action on this caller still in flight
+    call: Call | None = None  # who they are on the phone network, once the Calls resource said
 
     @property
     def call_sid(self) -> str:
@@ -119,6 +120,14 @@ class MemberView:
     @property
     def present(self) -> bool:
         return self.left_at is None
+
+    @property
+    def name(self) -> str:
+        """The label, else the caller-ID name or the number calling, and only then the call's id."""
+        call = self.call
+        if self.participant.label or call is None:
+            return self.participant.display_name
+        return call.caller_name or call.from_number or self.participant.display_name
 
     def hosts_among(self, others: Iterable[MemberView]) -> bool:
         """Whether this caller hosts the room: it ends the room on leaving, or it is one of those

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from confmon.clock import Clock
-from confmon.model import Action, ConferenceEvent, Outcome, RoomKey, Snapshot
+from confmon.model import Action, Call, ConferenceEvent, Outcome, RoomKey, Snapshot
 from confmon.store import callbacks, expiry, outcomes, polls
-from confmon.store.changes import Changes, MemberKey, TargetKey
+from confmon.store.changes import Changes, ChangeSet, MemberKey, TargetKey
 from confmon.store.expiry import SPEECH_TIMEOUT
 from confmon.store.notes import Note, Problem
 from confmon.store.state import RETIRED_FOR, Member, Room, State
@@ -100,6 +100,22 @@ class Store:
 
     def apply_outcome(self, outcome: Outcome) -> Changes:
         return outcomes.apply_outcome(self._state, outcome)
+
+    def apply_calls(self, calls: Mapping[MemberKey, Call]) -> Changes:
+        """Who callers are, as the Calls resource said: their rows show it from now on."""
+        out = ChangeSet()
+        state = self._state
+        for (room_key, call_sid), call in calls.items():
+            room = state.rooms.get(room_key)
+            if room is None or call_sid not in room._members:
+                continue  # gone meanwhile
+            state.calls[call_sid] = call
+            out.members.update((room_key, call_sid))
+            out.rooms.update(room_key)
+        return out.freeze()
+
+    def has_call(self, call_sid: str) -> bool:
+        return call_sid in self._state.calls
 
     def expire(self) -> Changes:
         return expiry.expire(self._state)

@@ -26,6 +26,7 @@ def expire(state: State) -> Changes:
         if room.ended_at is None and now - left_at >= state.departed_retention:
             del room._members[call_sid]
             del state.departed[member_key]
+            state.calls.pop(call_sid, None)
             state.forget(member_key)
             out.members.remove(member_key)
             out.rooms.update(room_key)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from confmon.clock import Clock
 from confmon.model import (
     Action,
+    Call,
     Conference,
     ConferenceEvent,
     ConferenceStatus,
@@ -158,6 +159,8 @@ class State:
         # Rooms whose callbacks are refused, and since when: ended and gone from the screen, or
         # ended before any poll or callback showed them. Oldest first, pruned by expiry.
         self.retired: dict[RoomKey, float] = {}
+        # Who each caller is on the phone network (the Calls resource), by call SID, while they are kept.
+        self.calls: dict[str, Call] = {}
         self.speaking: dict[MemberKey, float] = {}  # who is talking, since when (may hold stale keys)
 
     def health_of(self, account: str) -> FeedHealth:
@@ -208,6 +211,7 @@ class State:
         del self.ended[key]
         for call_sid in room._members:
             member_key = (key, call_sid)
+            self.calls.pop(call_sid, None)
             self.departed.pop(member_key, None)
             self.forget(member_key)
             out.members.remove(member_key)
@@ -225,6 +229,11 @@ class State:
         if room is None:
             return None
         members = dict(room._members)
+        if self.calls:
+            for sid, member in members.items():
+                call = self.calls.get(sid)
+                if call is not None:
+                    members[sid] = dataclasses.replace(member, call=call)
         for (room_key, call_sid), action in self.pending.items():  # seldom more than one or two
             if room_key == key and call_sid is not None and call_sid in members:
                 members[call_sid] = dataclasses.replace(members[call_sid], pending=action)

@@ -398,7 +398,7 @@ class ConfmonApp(App[None]):
         member = room.members.get(key) if room and key else None
         if room is None or member is None or member.left_at is not None:
             return None
-        return Target(room.key, member.call_sid, name=member.participant.display_name)
+        return Target(room.key, member.call_sid, name=member.name)
 
     def room_target(self) -> Target | None:
         room = self.selected_room
@@ -500,7 +500,7 @@ class ConfmonApp(App[None]):
             question = Text.assemble("End ", (target.name, "bold"), f" for {everyone}?")
             verb = "End room"
         else:  # no call ends a room here: say what will really happen, and to whom
-            present = {m.call_sid: m.participant.display_name for m in room.present()}
+            present = {m.call_sid: m.name for m in room.present()}
             everyone = "its only participant" if len(present) == 1 else f"all {len(present)} participants"
             question = Text.assemble(
                 f"{self.capabilities.name} cannot end a room. Kick {everyone} of ",
@@ -571,7 +571,7 @@ class ConfmonApp(App[None]):
         for call_sid in rows[min(start, end) : max(start, end) + 1]:
             member = room.members.get(call_sid)
             if member is not None and member.present:
-                self.marks[(room.key, call_sid)] = member.participant.display_name
+                self.marks[(room.key, call_sid)] = member.name
         self._last_marked = target.call_sid
         self._marks_changed()
 
@@ -601,7 +601,7 @@ class ConfmonApp(App[None]):
             return
         present = list(room.present())
         targets = [
-            Target(room.key, m.call_sid, name=m.participant.display_name)
+            Target(room.key, m.call_sid, name=m.name)
             for m in present
             if not m.participant.muted and not m.hosts_among(present)
         ]

@@ -170,6 +170,7 @@ _NAME_WIDTH = 26
 class ParticipantsTable(KeyedTable[str]):
     COLUMNS = (
         ("name", "Participant", _NAME_WIDTH),
+        ("number", "Number", 16),
         ("talk", "Talk", 4),
         ("status", "Status", 10),
         ("muted", "Muted", 5),
@@ -219,7 +220,8 @@ class ParticipantsTable(KeyedTable[str]):
                 status = str(p.status)
             rows[call_sid] = self.row(
                 {
-                    "name": ("✓ " if call_sid in marked else "") + (p.label or fmt.short_id(p.call_sid, _NAME_WIDTH)),
+                    "name": ("✓ " if call_sid in marked else "") + _member_name(member),
+                    "number": member.call.from_number or "–" if member.call is not None else "",
                     "talk": _TALKING if member.speaking else "",
                     "status": status,
                     "muted": fmt.flag(p.muted),
@@ -233,6 +235,14 @@ class ParticipantsTable(KeyedTable[str]):
         changed = self.sync(rows)
         self.mark_sorted(sort.column, sort.reverse)
         return self.put_in_order(list(rows)) or changed
+
+
+def _member_name(member: MemberView) -> str:
+    """The label, the caller-ID name or the number; a hex call id only while nothing else is known."""
+    name, p = member.name, member.participant
+    if name == p.display_name and not p.label:  # the call's id, shortened to where such ids differ
+        return fmt.short_id(p.call_sid, _NAME_WIDTH)
+    return name
 
 
 def _member_style(member: MemberView, find: Find, flash: Flash, now: float) -> str:
