@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from confmon.api import ConferenceClient, NotFound, dialects
@@ -19,6 +18,7 @@ from confmon.secret import Secret
 from confmon.sim import names
 from confmon.sim.server import SimServer
 from confmon.sim.world import CallLeg, World
+from tests.test_client_dialects import Recorder
 
 AC = "AC" + "3" * 32
 TOKEN = "calls-test-token"
@@ -26,19 +26,6 @@ FROM, TO = "+15005550006", "+15005550001"
 NOBODY = "CA" + "0" * 32
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """Plain httpx over loopback, noting every request it carries."""
-
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self.seen: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append(request)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @dataclass
