@@ -221,7 +221,7 @@ class ParticipantsTable(KeyedTable[str]):
             rows[call_sid] = self.row(
                 {
                     "name": ("✓ " if call_sid in marked else "") + _member_name(member),
-                    "number": member.call.from_number or "–" if member.call is not None else "",
+                    "number": (member.call.from_number or "–") if member.call is not None else "",  # "": not asked yet
                     "talk": _TALKING if member.speaking else "",
                     "status": status,
                     "muted": fmt.flag(p.muted),
